@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from representatives.models import Activity, DutyShift, Mandate, Representative
+
+
+class MandateInline(admin.TabularInline):
+    model = Mandate
+    extra = 0
+    autocomplete_fields = ["region"]
+
+
+@admin.register(Representative)
+class RepresentativeAdmin(admin.ModelAdmin):
+    list_display = ["name", "gender", "phone", "occupation", "is_active"]
+    list_filter = ["mandates__level", "is_active"]
+    search_fields = ["name", "phone", "occupation"]
+    autocomplete_fields = ["user", "stations"]
+    inlines = [MandateInline]
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(admin.ModelAdmin):
+    list_display = ["representative", "station", "starts_at", "ends_at"]
+    search_fields = ["representative__name", "station__name"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ["representative", "station"]
+    list_select_related = ["representative", "station"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["title", "representative", "kind", "date", "hours"]
+    list_filter = ["kind"]
+    search_fields = ["title", "representative__name"]
+    date_hierarchy = "date"
+    autocomplete_fields = ["representative", "station"]
+    list_select_related = ["representative"]

@@ -1,0 +1,405 @@
+"""Suggestions raised by voters and the work that follows them (DESIGN §2, §3).
+
+The model only carries the data; every change of `state` happens in
+`suggestions/workflow.py`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from stations.models import VisitChannel
+
+
+class Category(models.Model):
+    """What a suggestion is about; also Open311's services."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitKind(models.TextChoices):
+    DEPARTMENT = "department", _("Government department")
+    TOWNSHIP = "township", _("Township government or street office")
+    UTILITY = "utility", _("Public utility")
+    OTHER = "other", _("Other")
+
+
+class HandlingUnit(models.Model):
+    """承办单位: the body a suggestion is handed over to."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=128)
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices, default=UnitKind.DEPARTMENT)
+    region = models.ForeignKey(
+        "stations.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="handling_units",
+    )
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("handling unit")
+        verbose_name_plural = _("handling units")
+        ordering = ["region__path", "name"]
+        indexes = [models.Index(fields=["region", "is_active"], name="unit_by_region_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HandlingUnitContact(models.Model):
+    """A person at a unit who gets reminders; may or may not have a login."""
+
+    unit = models.ForeignKey(HandlingUnit, verbose_name=_("handling unit"), on_delete=models.CASCADE,
+                             related_name="contacts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user account"), on_delete=models.SET_NULL,
+                             null=True, blank=True, related_name="unit_contacts")
+    name = models.CharField(_("name"), max_length=64)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit contact")
+        verbose_name_plural = _("unit contacts")
+        indexes = [models.Index(fields=["unit", "is_active"], name="unit_contact_active_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.name}"
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    SORTED = "sorted", _("Sorted")
+    PROPOSED = "proposed", _("Proposed")
+    ASSIGNED = "assigned", _("Handed over")
+    IN_PROGRESS = "in_progress", _("In progress")
+    REPLIED = "replied", _("Replied")
+    CLOSED = "closed", _("Closed")
+    MERGED = "merged", _("Merged")
+
+
+OPEN_STATES = (State.RECEIVED, State.SORTED, State.PROPOSED, State.ASSIGNED, State.IN_PROGRESS, State.REPLIED)
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class Route(models.TextChoices):
+    UNIT = "unit", _("Hand over to a unit")
+    CLOSED_SESSION = "closed_session", _("Convert to a closed-session suggestion")
+    ESCALATE = "escalate", _("Escalate to a higher congress")
+    NOT_ACCEPTED = "not_accepted", _("Not accepted")
+
+
+class SupervisionLevel(models.IntegerChoices):
+    NONE = 0, _("None")
+    URGE = 1, _("Urged")
+    KEY = 2, _("Key supervision")
+
+
+class ReplyCategory(models.TextChoices):
+    A = "A", _("A: solved")
+    B = "B", _("B: being solved or planned")
+    C = "C", _("C: cannot be solved now")
+    D = "D", _("D: kept for reference")
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASIC = "basic", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class Suggestion(models.Model):
+    tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    content = models.TextField(_("content"))
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="suggestions")
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    region = models.ForeignKey("stations.Region", verbose_name=_("region"), on_delete=models.PROTECT,
+                               related_name="suggestions")
+    address = models.CharField(_("location"), max_length=255, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    # Who raised it: personal data, never shown publicly unmasked.
+    submitter_name = models.CharField(_("voter's name"), max_length=64, blank=True)
+    submitter_phone = models.CharField(_("voter's phone"), max_length=32, blank=True)
+    submitter_phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    submitter_email = models.EmailField(_("voter's e-mail"), blank=True)
+    submitter_address = models.CharField(_("voter's address"), max_length=255, blank=True)
+    consent_to_publish = models.BooleanField(_("consent to publish"), default=False)
+
+    station = models.ForeignKey("stations.Station", verbose_name=_("station"), on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="suggestions")
+    visit = models.ForeignKey("stations.VoterVisit", verbose_name=_("visit"), on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="suggestions")
+    representative = models.ForeignKey("representatives.Representative", verbose_name=_("receiving representative"),
+                                       on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions")
+    channel = models.CharField(_("channel"), max_length=16, choices=VisitChannel.choices,
+                               default=VisitChannel.RECEPTION)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
+                                    on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RECEIVED)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    route = models.CharField(_("handling route"), max_length=16, choices=Route.choices, blank=True)
+    route_note = models.TextField(_("route note"), blank=True)
+    proposed_unit = models.ForeignKey(HandlingUnit, verbose_name=_("proposed unit"), on_delete=models.SET_NULL,
+                                      null=True, blank=True, related_name="+")
+    # The current lead unit, kept here as well as on Assignment so unit queues are one index scan.
+    lead_unit = models.ForeignKey(HandlingUnit, verbose_name=_("lead unit"), on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="led_suggestions")
+    assigned_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    ack_due = models.DateField(_("acknowledge by"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    reply_due = models.DateField(_("reply by"), null=True, blank=True)
+    feedback_due = models.DateField(_("feedback by"), null=True, blank=True)
+    follow_up_due = models.DateField(_("follow-up report by"), null=True, blank=True)
+    # How each deadline was computed: {"reply_due": {"start": ..., "days": 15, "source": ..., "provisional": ...}}
+    deadline_basis = models.JSONField(_("deadline basis"), default=dict, blank=True)
+    extension_days = models.PositiveSmallIntegerField(_("extension days granted"), default=0)
+    supervision_level = models.PositiveSmallIntegerField(_("supervision level"), choices=SupervisionLevel.choices,
+                                                         default=SupervisionLevel.NONE)
+
+    reply_category = models.CharField(_("reply category"), max_length=1, choices=ReplyCategory.choices, blank=True)
+    reply_text = models.TextField(_("reply"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    resolved_on_spot = models.BooleanField(_("resolved on the spot"), default=False)
+
+    rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices, blank=True)
+    feedback_text = models.TextField(_("feedback"), blank=True)
+    feedback_at = models.DateTimeField(_("feedback at"), null=True, blank=True)
+    rehandle_count = models.PositiveSmallIntegerField(_("re-handling count"), default=0)
+
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_note = models.TextField(_("closing note"), blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="duplicates")
+    # Lineage when it leaves the voter-suggestion loop.
+    formal_reference = models.CharField(_("formal suggestion reference"), max_length=64, blank=True)
+    escalated_to = models.CharField(_("escalated to"), max_length=128, blank=True)
+
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("suggestion")
+        verbose_name_plural = _("suggestions")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(version__gte=1), name="suggestion_version_positive"),
+            models.CheckConstraint(
+                condition=Q(state="merged", merged_into__isnull=False) | (~Q(state="merged") & Q(merged_into__isnull=True)),
+                name="suggestion_merged_iff_target",
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=F("id")), name="suggestion_not_merged_into_self"),
+            models.CheckConstraint(
+                condition=~Q(state__in=["assigned", "in_progress"]) | Q(lead_unit__isnull=False, reply_due__isnull=False),
+                name="suggestion_handed_over_has_unit_and_due",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="replied") | ~Q(reply_category=""), name="suggestion_replied_has_category",
+            ),
+            models.CheckConstraint(condition=Q(is_published=False) | Q(state="closed"),
+                                   name="suggestion_published_only_closed"),
+            models.CheckConstraint(condition=Q(supervision_level__lte=2), name="suggestion_supervision_0_2"),
+        ]
+        # Keyset pagination orders by -id; each index ends in id to serve it.
+        indexes = [
+            models.Index(fields=["state", "-id"], name="sugg_state_idx"),
+            models.Index(fields=["station", "state", "-id"], name="sugg_station_state_idx"),
+            models.Index(fields=["lead_unit", "state", "-id"], name="sugg_unit_state_idx"),
+            models.Index(fields=["region", "state", "-id"], name="sugg_region_state_idx"),
+            models.Index(fields=["state", "reply_due"], name="sugg_state_reply_due_idx"),
+            models.Index(fields=["state", "ack_due"], name="sugg_state_ack_due_idx"),
+            models.Index(fields=["representative", "-id"], name="sugg_rep_idx"),
+            models.Index(fields=["category", "state", "-id"], name="sugg_category_state_idx"),
+            models.Index(fields=["created_at"], name="sugg_created_idx"),
+            models.Index(fields=["-published_at"], name="sugg_published_idx", condition=Q(is_published=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} {self.title}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        digits = "".join(ch for ch in self.submitter_phone if ch.isdigit())
+        self.submitter_phone_last4 = digits[-4:]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", _("Lead unit")
+    CO = "co", _("Co-handling unit")
+
+
+class Assignment(models.Model):
+    """One unit's part in a hand-over: the lead answers; a co-unit owes the lead its opinion."""
+
+    suggestion = models.ForeignKey(Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE,
+                                   related_name="assignments")
+    unit = models.ForeignKey(HandlingUnit, verbose_name=_("handling unit"), on_delete=models.PROTECT,
+                             related_name="assignments")
+    role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
+    due = models.DateField(_("due"), null=True, blank=True)
+    opinion = models.TextField(_("opinion"), blank=True)
+    opinion_at = models.DateTimeField(_("opinion given at"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["suggestion"], condition=Q(role="lead", is_active=True),
+                                    name="assignment_one_active_lead"),
+            models.UniqueConstraint(fields=["suggestion", "unit"], condition=Q(is_active=True),
+                                    name="assignment_unit_once_per_handover"),
+        ]
+        indexes = [models.Index(fields=["unit", "is_active", "suggestion"], name="assignment_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} → {self.unit}"
+
+
+class SuggestionEvent(models.Model):
+    """Append-only log of every change: the staff timeline and, filtered, the voters'."""
+
+    suggestion = models.ForeignKey(Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE,
+                                   related_name="events")
+    action = models.CharField(_("action"), max_length=64)
+    from_state = models.CharField(_("from state"), max_length=16, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to state"), max_length=16, choices=State.choices, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.SET_NULL,
+                              null=True, blank=True, related_name="+")
+    actor_label = models.CharField(_("actor description"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    is_public = models.BooleanField(_("shown to the voter"), default=False)
+
+    class Meta:
+        verbose_name = _("suggestion event")
+        verbose_name_plural = _("suggestion events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["suggestion", "created_at"], name="event_suggestion_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} {self.action}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.suggestion_id}/{filename}"
+
+
+class Attachment(models.Model):
+    suggestion = models.ForeignKey(Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE,
+                                   related_name="attachments")
+    event = models.ForeignKey(SuggestionEvent, verbose_name=_("event"), on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
+                                    on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    is_public = models.BooleanField(_("public"), default=False)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ExtensionRequest(models.Model):
+    suggestion = models.ForeignKey(Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE,
+                                   related_name="extension_requests")
+    days = models.PositiveSmallIntegerField(_("working days requested"))
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=16, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+                                   on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.UniqueConstraint(fields=["suggestion"], condition=Q(status="pending"),
+                                    name="extension_one_pending"),
+            models.CheckConstraint(condition=Q(days__gte=1), name="extension_days_positive"),
+        ]
+        indexes = [models.Index(fields=["status", "suggestion"], name="extension_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} +{self.days}"
+
+
+class FeedbackToken(models.Model):
+    """A one-time link for the voter to rate the reply; only the hash is stored."""
+
+    suggestion = models.ForeignKey(Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE,
+                                   related_name="feedback_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("feedback link")
+        verbose_name_plural = _("feedback links")
+
+
+class HolidayOverride(models.Model):
+    """A correction to the statutory calendar, for years the calendar package does not know."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=128, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("holiday override")
+        verbose_name_plural = _("holiday overrides")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'working' if self.is_working_day else 'holiday'}"
