@@ -41,9 +41,9 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## make messages: refresh the Chinese catalogue from the code and the translation memory
 messages: $(STAMP)
-	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --add-location file
-	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans
+	$(BIN)/python scripts/translations.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
