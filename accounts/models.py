@@ -38,12 +38,30 @@ class Membership(models.Model):
 
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
-    station = models.ForeignKey("stations.Station", verbose_name=_("station"), on_delete=models.CASCADE, null=True,
-                                blank=True, related_name="memberships")
-    unit = models.ForeignKey("suggestions.HandlingUnit", verbose_name=_("handling unit"), on_delete=models.CASCADE,
-                             null=True, blank=True, related_name="memberships")
-    region = models.ForeignKey("stations.Region", verbose_name=_("region"), on_delete=models.CASCADE, null=True,
-                               blank=True, related_name="memberships")
+    station = models.ForeignKey(
+        "stations.Station",
+        verbose_name=_("station"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    unit = models.ForeignKey(
+        "suggestions.HandlingUnit",
+        verbose_name=_("handling unit"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    region = models.ForeignKey(
+        "stations.Region",
+        verbose_name=_("region"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -56,13 +74,18 @@ class Membership(models.Model):
                     Q(role="station_staff", station__isnull=False, unit__isnull=True, region__isnull=True)
                     | Q(role="unit_staff", unit__isnull=False, station__isnull=True, region__isnull=True)
                     | Q(role="committee_staff", region__isnull=False, station__isnull=True, unit__isnull=True)
-                    | Q(role__in=["representative", "administrator"], station__isnull=True, unit__isnull=True,
-                        region__isnull=True)
+                    | Q(
+                        role__in=["representative", "administrator"],
+                        station__isnull=True,
+                        unit__isnull=True,
+                        region__isnull=True,
+                    )
                 ),
                 name="membership_target_matches_role",
             ),
-            models.UniqueConstraint(fields=["user", "role", "station", "unit", "region"],
-                                    name="membership_unique", nulls_distinct=False),
+            models.UniqueConstraint(
+                fields=["user", "role", "station", "unit", "region"], name="membership_unique", nulls_distinct=False
+            ),
         ]
         indexes = [models.Index(fields=["user", "role"], name="membership_user_role_idx")]
 

@@ -59,8 +59,10 @@ def user_scope(user: User | AnonymousUser) -> Scope:
     unit_ids: set[int] = set()
     paths: list[str] = []
     is_admin = bool(user.is_superuser)
-    for m in Membership.objects.filter(user=user).select_related("region").only(
-        "role", "station_id", "unit_id", "region__path"
+    for m in (
+        Membership.objects.filter(user=user)
+        .select_related("region")
+        .only("role", "station_id", "unit_id", "region__path")
     ):
         if m.role == Role.STATION_STAFF and m.station_id:
             station_ids.add(m.station_id)

@@ -62,9 +62,7 @@ def env_database(name: str, default: str) -> dict[str, object]:
     url = os.environ.get(name) or default
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
-        raise ImproperlyConfigured(
-            f"Environment variable {name} must be a sqlite:// or postgres:// URL, got {url!r}."
-        )
+        raise ImproperlyConfigured(f"Environment variable {name} must be a sqlite:// or postgres:// URL, got {url!r}.")
     try:
         config = dj_database_url.parse(url)
     except ValueError as exc:

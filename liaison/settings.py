@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from liaison.env import env_bool, env_database, env_int, env_list, env_str, env_url
 

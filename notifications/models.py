@@ -21,8 +21,14 @@ class Outbox(models.Model):
     """
 
     kind = models.CharField(_("kind"), max_length=64)
-    suggestion = models.ForeignKey("suggestions.Suggestion", verbose_name=_("suggestion"), on_delete=models.CASCADE,
-                                   null=True, blank=True, related_name="+")
+    suggestion = models.ForeignKey(
+        "suggestions.Suggestion",
+        verbose_name=_("suggestion"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     payload = models.JSONField(_("payload"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -50,14 +56,21 @@ class Channel(models.TextChoices):
 class Notification(models.Model):
     """An in-app message shown under the bell."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
-                                  related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(_("kind"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)
     url = models.CharField(_("link"), max_length=255, blank=True)
-    suggestion = models.ForeignKey("suggestions.Suggestion", verbose_name=_("suggestion"), on_delete=models.CASCADE,
-                                   null=True, blank=True, related_name="+")
+    suggestion = models.ForeignKey(
+        "suggestions.Suggestion",
+        verbose_name=_("suggestion"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -84,8 +97,14 @@ class Delivery(models.Model):
     key = models.CharField(_("key"), max_length=128)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     recipient = models.CharField(_("recipient"), max_length=128)
-    suggestion = models.ForeignKey("suggestions.Suggestion", verbose_name=_("suggestion"), on_delete=models.CASCADE,
-                                   null=True, blank=True, related_name="+")
+    suggestion = models.ForeignKey(
+        "suggestions.Suggestion",
+        verbose_name=_("suggestion"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     status = models.CharField(_("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

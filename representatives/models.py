@@ -19,10 +19,17 @@ class CongressLevel(models.TextChoices):
 class Representative(models.Model):
     name = models.CharField(_("name"), max_length=64)
     gender = models.CharField(
-        _("gender"), max_length=8, blank=True, choices=[("m", _("Male")), ("f", _("Female"))],
+        _("gender"),
+        max_length=8,
+        blank=True,
+        choices=[("m", _("Male")), ("f", _("Female"))],
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user account"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="representative",
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -30,7 +37,10 @@ class Representative(models.Model):
     photo = models.ImageField(_("photo"), upload_to="representatives/", blank=True)
     bio = models.TextField(_("biography"), blank=True)
     stations = models.ManyToManyField(
-        "stations.Station", verbose_name=_("stations"), blank=True, related_name="representatives",
+        "stations.Station",
+        verbose_name=_("stations"),
+        blank=True,
+        related_name="representatives",
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -48,11 +58,17 @@ class Mandate(models.Model):
     """A seat in one congress; a person may sit in congresses at several levels."""
 
     representative = models.ForeignKey(
-        Representative, verbose_name=_("representative"), on_delete=models.CASCADE, related_name="mandates",
+        Representative,
+        verbose_name=_("representative"),
+        on_delete=models.CASCADE,
+        related_name="mandates",
     )
     level = models.CharField(_("level"), max_length=16, choices=CongressLevel.choices)
     region = models.ForeignKey(
-        "stations.Region", verbose_name=_("congress region"), on_delete=models.PROTECT, related_name="mandates",
+        "stations.Region",
+        verbose_name=_("congress region"),
+        on_delete=models.PROTECT,
+        related_name="mandates",
     )
     term = models.CharField(_("term"), max_length=32, blank=True)
     constituency = models.CharField(_("constituency"), max_length=128, blank=True)
@@ -72,10 +88,16 @@ class DutyShift(models.Model):
     """进站安排: who receives voters at which station and when; shown publicly."""
 
     representative = models.ForeignKey(
-        Representative, verbose_name=_("representative"), on_delete=models.CASCADE, related_name="duty_shifts",
+        Representative,
+        verbose_name=_("representative"),
+        on_delete=models.CASCADE,
+        related_name="duty_shifts",
     )
     station = models.ForeignKey(
-        "stations.Station", verbose_name=_("station"), on_delete=models.CASCADE, related_name="duty_shifts",
+        "stations.Station",
+        verbose_name=_("station"),
+        on_delete=models.CASCADE,
+        related_name="duty_shifts",
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
@@ -112,7 +134,10 @@ class Activity(models.Model):
     """履职登记: one activity; the performance file 一人一档 sums them per year."""
 
     representative = models.ForeignKey(
-        Representative, verbose_name=_("representative"), on_delete=models.CASCADE, related_name="activities",
+        Representative,
+        verbose_name=_("representative"),
+        on_delete=models.CASCADE,
+        related_name="activities",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices)
     date = models.DateField(_("date"))
@@ -120,7 +145,11 @@ class Activity(models.Model):
     title = models.CharField(_("title"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
     station = models.ForeignKey(
-        "stations.Station", verbose_name=_("station"), on_delete=models.SET_NULL, null=True, blank=True,
+        "stations.Station",
+        verbose_name=_("station"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="activities",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -40,12 +40,20 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "repo"
-        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "media", "staticfiles", "*.sqlite3",
-                                                                  "node_modules", "bench"))
+        shutil.copytree(
+            ROOT,
+            copy,
+            ignore=shutil.ignore_patterns(
+                ".venv", ".git", "media", "staticfiles", "*.sqlite3", "node_modules", "bench"
+            ),
+        )
         env = dict(os.environ, DEBUG="1")
         subprocess.run(
             [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-obsolete", "--add-location", "file"],
-            cwd=copy, env=env, check=True, capture_output=True,
+            cwd=copy,
+            env=env,
+            check=True,
+            capture_output=True,
         )
         fresh = msgids(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
     current = msgids(PO)

@@ -31,8 +31,12 @@ def memory() -> dict[str, str]:
 def main() -> int:
     env = dict(os.environ, DEBUG="1")
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "makemessages", "-l", "zh_Hans", "--no-obsolete", "--add-location", "file"],
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [*manage, "makemessages", "-l", "zh_Hans", "--no-obsolete", "--add-location", "file"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     tm = memory()
     po = polib.pofile(str(PO))
     po.metadata["Language"] = "zh_Hans"
@@ -54,8 +58,7 @@ def main() -> int:
         if "fuzzy" in entry.flags and (text or entry.msgstr):
             entry.flags.remove("fuzzy")
     po.save(str(PO))
-    subprocess.run([*manage, "compilemessages", "-l", "zh_Hans"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run([*manage, "compilemessages", "-l", "zh_Hans"], cwd=ROOT, env=env, check=True, capture_output=True)
     if missing:
         print(f"{len(missing)} messages still need Chinese (add them to locale/zh_Hans/translations/*.json):")
         for msgid in missing:

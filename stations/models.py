@@ -24,7 +24,11 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=64)
     level = models.CharField(_("level"), max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent region"), on_delete=models.PROTECT, null=True, blank=True,
+        "self",
+        verbose_name=_("parent region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="children",
     )
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
@@ -131,10 +135,17 @@ class VoterVisit(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=VisitChannel.choices)
     occurred_at = models.DateTimeField(_("time of visit"))
     representatives = models.ManyToManyField(
-        "representatives.Representative", verbose_name=_("representatives present"), blank=True, related_name="visits",
+        "representatives.Representative",
+        verbose_name=_("representatives present"),
+        blank=True,
+        related_name="visits",
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     voters_received = models.PositiveIntegerField(_("voters received"), default=1)

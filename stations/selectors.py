@@ -39,6 +39,7 @@ def visit_list(*, user: User | AnonymousUser) -> QuerySet[VoterVisit]:
             q |= scope.region_q("station__region")
         if scope.representative_id is not None:
             through = VoterVisit.representatives.through
-            q |= Q(Exists(through.objects.filter(votervisit_id=OuterRef("pk"),
-                                                 representative_id=scope.representative_id)))
+            q |= Q(
+                Exists(through.objects.filter(votervisit_id=OuterRef("pk"), representative_id=scope.representative_id))
+            )
     return VoterVisit.objects.filter(q).select_related("station", "station__region").order_by("-occurred_at", "-id")

@@ -58,10 +58,32 @@ class SuggestionAdmin(admin.ModelAdmin):
     list_filter = ["state", "urgency", "channel", "supervision_level", "is_published", "category"]
     search_fields = ["tracking_code", "title"]
     readonly_fields = [
-        "tracking_code", "state", "version", "lead_unit", "assigned_at", "ack_due", "acknowledged_at", "reply_due",
-        "feedback_due", "follow_up_due", "deadline_basis", "extension_days", "supervision_level", "reply_category",
-        "reply_text", "replied_at", "rating", "feedback_text", "feedback_at", "rehandle_count", "closed_at",
-        "is_published", "published_at", "merged_into", "route", "proposed_unit",
+        "tracking_code",
+        "state",
+        "version",
+        "lead_unit",
+        "assigned_at",
+        "ack_due",
+        "acknowledged_at",
+        "reply_due",
+        "feedback_due",
+        "follow_up_due",
+        "deadline_basis",
+        "extension_days",
+        "supervision_level",
+        "reply_category",
+        "reply_text",
+        "replied_at",
+        "rating",
+        "feedback_text",
+        "feedback_at",
+        "rehandle_count",
+        "closed_at",
+        "is_published",
+        "published_at",
+        "merged_into",
+        "route",
+        "proposed_unit",
     ]
     autocomplete_fields = ["category", "region", "station", "visit", "representative"]
     list_select_related = ["category", "station", "lead_unit"]

@@ -46,7 +46,10 @@ class HandlingUnit(models.Model):
     name = models.CharField(_("name"), max_length=128)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices, default=UnitKind.DEPARTMENT)
     region = models.ForeignKey(
-        "stations.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="handling_units",
+        "stations.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="handling_units",
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -64,10 +67,17 @@ class HandlingUnit(models.Model):
 class HandlingUnitContact(models.Model):
     """A person at a unit who gets reminders; may or may not have a login."""
 
-    unit = models.ForeignKey(HandlingUnit, verbose_name=_("handling unit"), on_delete=models.CASCADE,
-                             related_name="contacts")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user account"), on_delete=models.SET_NULL,
-                             null=True, blank=True, related_name="unit_contacts")
+    unit = models.ForeignKey(
+        HandlingUnit, verbose_name=_("handling unit"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="unit_contacts",
+    )
     name = models.CharField(_("name"), max_length=64)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
@@ -131,11 +141,18 @@ class Suggestion(models.Model):
     tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     content = models.TextField(_("content"))
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, null=True,
-                                 blank=True, related_name="suggestions")
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+    )
     urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
-    region = models.ForeignKey("stations.Region", verbose_name=_("region"), on_delete=models.PROTECT,
-                               related_name="suggestions")
+    region = models.ForeignKey(
+        "stations.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="suggestions"
+    )
     address = models.CharField(_("location"), max_length=255, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -148,27 +165,64 @@ class Suggestion(models.Model):
     submitter_address = models.CharField(_("voter's address"), max_length=255, blank=True)
     consent_to_publish = models.BooleanField(_("consent to publish"), default=False)
 
-    station = models.ForeignKey("stations.Station", verbose_name=_("station"), on_delete=models.PROTECT, null=True,
-                                blank=True, related_name="suggestions")
-    visit = models.ForeignKey("stations.VoterVisit", verbose_name=_("visit"), on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="suggestions")
-    representative = models.ForeignKey("representatives.Representative", verbose_name=_("receiving representative"),
-                                       on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestions")
-    channel = models.CharField(_("channel"), max_length=16, choices=VisitChannel.choices,
-                               default=VisitChannel.RECEPTION)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
-                                    on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    station = models.ForeignKey(
+        "stations.Station",
+        verbose_name=_("station"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+    )
+    visit = models.ForeignKey(
+        "stations.VoterVisit",
+        verbose_name=_("visit"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+    )
+    representative = models.ForeignKey(
+        "representatives.Representative",
+        verbose_name=_("receiving representative"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggestions",
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=VisitChannel.choices, default=VisitChannel.RECEPTION
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RECEIVED)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     route = models.CharField(_("handling route"), max_length=16, choices=Route.choices, blank=True)
     route_note = models.TextField(_("route note"), blank=True)
-    proposed_unit = models.ForeignKey(HandlingUnit, verbose_name=_("proposed unit"), on_delete=models.SET_NULL,
-                                      null=True, blank=True, related_name="+")
+    proposed_unit = models.ForeignKey(
+        HandlingUnit,
+        verbose_name=_("proposed unit"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # The current lead unit, kept here as well as on Assignment so unit queues are one index scan.
-    lead_unit = models.ForeignKey(HandlingUnit, verbose_name=_("lead unit"), on_delete=models.PROTECT, null=True,
-                                  blank=True, related_name="led_suggestions")
+    lead_unit = models.ForeignKey(
+        HandlingUnit,
+        verbose_name=_("lead unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_suggestions",
+    )
     assigned_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     ack_due = models.DateField(_("acknowledge by"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
@@ -178,8 +232,9 @@ class Suggestion(models.Model):
     # How each deadline was computed: {"reply_due": {"start": ..., "days": 15, "source": ..., "provisional": ...}}
     deadline_basis = models.JSONField(_("deadline basis"), default=dict, blank=True)
     extension_days = models.PositiveSmallIntegerField(_("extension days granted"), default=0)
-    supervision_level = models.PositiveSmallIntegerField(_("supervision level"), choices=SupervisionLevel.choices,
-                                                         default=SupervisionLevel.NONE)
+    supervision_level = models.PositiveSmallIntegerField(
+        _("supervision level"), choices=SupervisionLevel.choices, default=SupervisionLevel.NONE
+    )
 
     reply_category = models.CharField(_("reply category"), max_length=1, choices=ReplyCategory.choices, blank=True)
     reply_text = models.TextField(_("reply"), blank=True)
@@ -196,8 +251,14 @@ class Suggestion(models.Model):
     is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
-    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True,
-                                    blank=True, related_name="duplicates")
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
     # Lineage when it leaves the voter-suggestion loop.
     formal_reference = models.CharField(_("formal suggestion reference"), max_length=64, blank=True)
     escalated_to = models.CharField(_("escalated to"), max_length=128, blank=True)
@@ -212,19 +273,23 @@ class Suggestion(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(version__gte=1), name="suggestion_version_positive"),
             models.CheckConstraint(
-                condition=Q(state="merged", merged_into__isnull=False) | (~Q(state="merged") & Q(merged_into__isnull=True)),
+                condition=Q(state="merged", merged_into__isnull=False)
+                | (~Q(state="merged") & Q(merged_into__isnull=True)),
                 name="suggestion_merged_iff_target",
             ),
             models.CheckConstraint(condition=~Q(merged_into=F("id")), name="suggestion_not_merged_into_self"),
             models.CheckConstraint(
-                condition=~Q(state__in=["assigned", "in_progress"]) | Q(lead_unit__isnull=False, reply_due__isnull=False),
+                condition=~Q(state__in=["assigned", "in_progress"])
+                | Q(lead_unit__isnull=False, reply_due__isnull=False),
                 name="suggestion_handed_over_has_unit_and_due",
             ),
             models.CheckConstraint(
-                condition=~Q(state="replied") | ~Q(reply_category=""), name="suggestion_replied_has_category",
+                condition=~Q(state="replied") | ~Q(reply_category=""),
+                name="suggestion_replied_has_category",
             ),
-            models.CheckConstraint(condition=Q(is_published=False) | Q(state="closed"),
-                                   name="suggestion_published_only_closed"),
+            models.CheckConstraint(
+                condition=Q(is_published=False) | Q(state="closed"), name="suggestion_published_only_closed"
+            ),
             models.CheckConstraint(condition=Q(supervision_level__lte=2), name="suggestion_supervision_0_2"),
         ]
         # Keyset pagination orders by -id; each index ends in id to serve it.
@@ -258,10 +323,12 @@ class AssignmentRole(models.TextChoices):
 class Assignment(models.Model):
     """One unit's part in a hand-over: the lead answers; a co-unit owes the lead its opinion."""
 
-    suggestion = models.ForeignKey(Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE,
-                                   related_name="assignments")
-    unit = models.ForeignKey(HandlingUnit, verbose_name=_("handling unit"), on_delete=models.PROTECT,
-                             related_name="assignments")
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    unit = models.ForeignKey(
+        HandlingUnit, verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="assignments"
+    )
     role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
     due = models.DateField(_("due"), null=True, blank=True)
     opinion = models.TextField(_("opinion"), blank=True)
@@ -273,10 +340,12 @@ class Assignment(models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         constraints = [
-            models.UniqueConstraint(fields=["suggestion"], condition=Q(role="lead", is_active=True),
-                                    name="assignment_one_active_lead"),
-            models.UniqueConstraint(fields=["suggestion", "unit"], condition=Q(is_active=True),
-                                    name="assignment_unit_once_per_handover"),
+            models.UniqueConstraint(
+                fields=["suggestion"], condition=Q(role="lead", is_active=True), name="assignment_one_active_lead"
+            ),
+            models.UniqueConstraint(
+                fields=["suggestion", "unit"], condition=Q(is_active=True), name="assignment_unit_once_per_handover"
+            ),
         ]
         indexes = [models.Index(fields=["unit", "is_active", "suggestion"], name="assignment_unit_idx")]
 
@@ -287,13 +356,20 @@ class Assignment(models.Model):
 class SuggestionEvent(models.Model):
     """Append-only log of every change: the staff timeline and, filtered, the voters'."""
 
-    suggestion = models.ForeignKey(Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE,
-                                   related_name="events")
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="events"
+    )
     action = models.CharField(_("action"), max_length=64)
     from_state = models.CharField(_("from state"), max_length=16, choices=State.choices, blank=True)
     to_state = models.CharField(_("to state"), max_length=16, choices=State.choices, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.SET_NULL,
-                              null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     actor_label = models.CharField(_("actor description"), max_length=128, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     note = models.TextField(_("note"), blank=True)
@@ -315,16 +391,29 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
-    suggestion = models.ForeignKey(Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE,
-                                   related_name="attachments")
-    event = models.ForeignKey(SuggestionEvent, verbose_name=_("event"), on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="attachments")
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        SuggestionEvent,
+        verbose_name=_("event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
     file = models.FileField(_("file"), upload_to=attachment_path)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=64)
     size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"),
-                                    on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     is_public = models.BooleanField(_("public"), default=False)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
@@ -343,17 +432,26 @@ class ExtensionStatus(models.TextChoices):
 
 
 class ExtensionRequest(models.Model):
-    suggestion = models.ForeignKey(Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE,
-                                   related_name="extension_requests")
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="extension_requests"
+    )
     days = models.PositiveSmallIntegerField(_("working days requested"))
     reason = models.TextField(_("reason"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
-                                     on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
-    status = models.CharField(_("status"), max_length=16, choices=ExtensionStatus.choices,
-                              default=ExtensionStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
-                                   on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=16, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
@@ -361,8 +459,7 @@ class ExtensionRequest(models.Model):
         verbose_name = _("extension request")
         verbose_name_plural = _("extension requests")
         constraints = [
-            models.UniqueConstraint(fields=["suggestion"], condition=Q(status="pending"),
-                                    name="extension_one_pending"),
+            models.UniqueConstraint(fields=["suggestion"], condition=Q(status="pending"), name="extension_one_pending"),
             models.CheckConstraint(condition=Q(days__gte=1), name="extension_days_positive"),
         ]
         indexes = [models.Index(fields=["status", "suggestion"], name="extension_status_idx")]
@@ -374,8 +471,9 @@ class ExtensionRequest(models.Model):
 class FeedbackToken(models.Model):
     """A one-time link for the voter to rate the reply; only the hash is stored."""
 
-    suggestion = models.ForeignKey(Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE,
-                                   related_name="feedback_tokens")
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="feedback_tokens"
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"))
@@ -392,8 +490,14 @@ class HolidayOverride(models.Model):
     date = models.DateField(_("date"), unique=True)
     is_working_day = models.BooleanField(_("working day"))
     note = models.CharField(_("note"), max_length=128, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
-                                   on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -25,8 +25,7 @@ def suggestion_scope_q(*, user: User | AnonymousUser) -> Q:
         q |= Q(station_id__in=scope.station_ids)
     if scope.unit_ids:
         q |= Q(lead_unit_id__in=scope.unit_ids)
-        q |= Q(Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id__in=scope.unit_ids,
-                                                is_active=True)))
+        q |= Q(Exists(Assignment.objects.filter(suggestion=OuterRef("pk"), unit_id__in=scope.unit_ids, is_active=True)))
     if scope.region_paths:
         q |= scope.region_q("region")
     if scope.representative_id is not None:
