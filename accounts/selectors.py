@@ -82,5 +82,5 @@ def user_scope(user: User | AnonymousUser) -> Scope:
         region_paths=tuple(sorted(paths)),
         representative_id=rep_id,
     )
-    user._liaison_scope = scope  # type: ignore[union-attr]
+    user._liaison_scope = scope  # type: ignore[attr-defined]
     return scope

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from liaison.env import env_bool, env_database, env_int, env_list, env_str, env_url
+
+# Lets generic admin/queryset classes be subscripted at run time, as the type checker wants.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

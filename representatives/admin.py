@@ -1,16 +1,18 @@
+from typing import Any
+
 from django.contrib import admin
 
 from representatives.models import Activity, DutyShift, Mandate, Representative
 
 
-class MandateInline(admin.TabularInline):
+class MandateInline(admin.TabularInline[Mandate, Any]):
     model = Mandate
     extra = 0
     autocomplete_fields = ["region"]
 
 
 @admin.register(Representative)
-class RepresentativeAdmin(admin.ModelAdmin):
+class RepresentativeAdmin(admin.ModelAdmin[Representative]):
     list_display = ["name", "gender", "phone", "occupation", "is_active"]
     list_filter = ["mandates__level", "is_active"]
     search_fields = ["name", "phone", "occupation"]
@@ -19,7 +21,7 @@ class RepresentativeAdmin(admin.ModelAdmin):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(admin.ModelAdmin):
+class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
     list_display = ["representative", "station", "starts_at", "ends_at"]
     search_fields = ["representative__name", "station__name"]
     date_hierarchy = "starts_at"
@@ -28,7 +30,7 @@ class DutyShiftAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(admin.ModelAdmin[Activity]):
     list_display = ["title", "representative", "kind", "date", "hours"]
     list_filter = ["kind"]
     search_fields = ["title", "representative__name"]

@@ -4,7 +4,7 @@ from stations.models import Region, Station, StationFeature, VoterVisit
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(admin.ModelAdmin[Region]):
     list_display = ["name", "code", "level", "parent", "path"]
     list_filter = ["level"]
     search_fields = ["name", "code"]
@@ -13,12 +13,12 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(StationFeature)
-class StationFeatureAdmin(admin.ModelAdmin):
+class StationFeatureAdmin(admin.ModelAdmin[StationFeature]):
     search_fields = ["name"]
 
 
 @admin.register(Station)
-class StationAdmin(admin.ModelAdmin):
+class StationAdmin(admin.ModelAdmin[Station]):
     list_display = ["name", "kind", "region", "star_rating", "phone", "is_active"]
     list_filter = ["kind", "star_rating", "is_active", "features"]
     search_fields = ["name", "address", "region__name"]
@@ -28,7 +28,7 @@ class StationAdmin(admin.ModelAdmin):
 
 
 @admin.register(VoterVisit)
-class VoterVisitAdmin(admin.ModelAdmin):
+class VoterVisitAdmin(admin.ModelAdmin[VoterVisit]):
     list_display = ["station", "channel", "occurred_at", "voters_received", "recorded_by"]
     list_filter = ["channel"]
     search_fields = ["station__name", "place", "notes"]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from suggestions.models import (
@@ -14,19 +16,19 @@ from suggestions.models import (
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(admin.ModelAdmin[Category]):
     list_display = ["name", "code", "order", "is_active"]
     search_fields = ["name", "code"]
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(admin.TabularInline[HandlingUnitContact, Any]):
     model = HandlingUnitContact
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(HandlingUnit)
-class HandlingUnitAdmin(admin.ModelAdmin):
+class HandlingUnitAdmin(admin.ModelAdmin[HandlingUnit]):
     list_display = ["name", "code", "kind", "region", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "code"]
@@ -35,23 +37,23 @@ class HandlingUnitAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(admin.TabularInline[Assignment, Any]):
     model = Assignment
     extra = 0
     readonly_fields = ["unit", "role", "due", "opinion", "is_active", "created_at"]
     can_delete = False
 
 
-class EventInline(admin.TabularInline):
+class EventInline(admin.TabularInline[SuggestionEvent, Any]):
     model = SuggestionEvent
     extra = 0
-    readonly_fields = ["created_at", "action", "from_state", "to_state", "actor", "note"]
+    readonly_fields = ("created_at", "action", "from_state", "to_state", "actor", "note")
     fields = readonly_fields
     can_delete = False
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(admin.ModelAdmin[Suggestion]):
     """Read-mostly: the state only changes through the workflow's actions."""
 
     list_display = ["tracking_code", "title", "state", "category", "station", "lead_unit", "reply_due", "created_at"]
@@ -98,7 +100,7 @@ class SuggestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(SuggestionEvent)
-class SuggestionEventAdmin(admin.ModelAdmin):
+class SuggestionEventAdmin(admin.ModelAdmin[SuggestionEvent]):
     list_display = ["suggestion", "action", "from_state", "to_state", "actor", "created_at"]
     list_filter = ["action"]
     search_fields = ["suggestion__tracking_code"]
@@ -116,20 +118,20 @@ class SuggestionEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(admin.ModelAdmin[Attachment]):
     list_display = ["original_name", "suggestion", "content_type", "size", "created_at"]
     raw_id_fields = ["suggestion", "event"]
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(admin.ModelAdmin):
+class ExtensionRequestAdmin(admin.ModelAdmin[ExtensionRequest]):
     list_display = ["suggestion", "days", "status", "requested_at", "decided_at"]
     list_filter = ["status"]
     raw_id_fields = ["suggestion"]
 
 
 @admin.register(HolidayOverride)
-class HolidayOverrideAdmin(admin.ModelAdmin):
+class HolidayOverrideAdmin(admin.ModelAdmin[HolidayOverride]):
     list_display = ["date", "is_working_day", "note", "updated_at"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
