@@ -66,3 +66,10 @@ def test_chinese_is_the_default_language_and_shanghai_the_time_zone(settings: ob
     assert settings.LANGUAGE_CODE == "zh-hans"  # type: ignore[attr-defined]
     assert settings.TIME_ZONE == "Asia/Shanghai"  # type: ignore[attr-defined]
     assert ("en", "English") in settings.LANGUAGES  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_health_check_answers_ok(client: object) -> None:
+    response = client.get("/healthz")  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
