@@ -73,3 +73,14 @@ def test_health_check_answers_ok(client: object) -> None:
     response = client.get("/healthz")  # type: ignore[attr-defined]
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_every_environment_variable_is_documented_in_env_example() -> None:
+    import re
+
+    used: set[str] = set()
+    for path in [*ROOT.glob("liaison/*.py"), *ROOT.glob("*/settings.py")]:
+        used |= set(re.findall(r'env_(?:str|bool|int|list|database|url)\(\s*"([A-Z0-9_]+)"', path.read_text()))
+    documented = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert used, "no settings read from the environment?"
+    assert used - documented == set()
