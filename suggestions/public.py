@@ -1,0 +1,404 @@
+"""Reads for the public: what a voter may see of suggestions (DESIGN §5).
+
+Nothing returned here carries a staff member's name, an internal note, or a voter's
+name or phone unmasked: every piece of free text goes through `mask_text` with the
+submitter's name, and people are shown as 张** / 138****5678. Views and the API take
+these dataclasses as they are; they never read a Suggestion's fields for the public.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stations.models import Region
+from suggestions.masking import mask_name, mask_text
+from suggestions.models import Category, HandlingUnit, Rating, ReplyCategory, Route, State, Suggestion, SuggestionEvent
+
+# --- The voter's timeline ---------------------------------------------------------
+
+# Workflow actions a voter sees, and what they are called on the public page. Everything
+# else (sorting notes, proposals, returns, supervision, co-unit opinions, extension
+# requests) is internal work and stays off the public timeline.
+PUBLIC_ACTIONS = {
+    "suggestion.recorded": "received",
+    "suggestion.merged": "merged",
+    "suggestion.handed_over": "handed_over",
+    "suggestion.acknowledged": "acknowledged",
+    "suggestion.extension_decided": "extended",
+    "suggestion.resolved_on_spot": "replied",
+    "suggestion.replied": "replied",
+    "suggestion.follow_up_reported": "follow_up",
+    "suggestion.feedback_received": "rated",
+    "suggestion.declined": "declined",
+    "suggestion.closed": "closed",
+    "suggestion.published": "published",
+}
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    """One step of a suggestion as the voter sees it."""
+
+    code: str
+    label: str
+    at: dt.datetime
+    unit: str = ""
+    due: dt.date | None = None
+    text: str = ""
+    rating: str = ""
+
+
+def _as_date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _first(data: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def _unit_names(events: Iterable[SuggestionEvent]) -> dict[int, str]:
+    ids: set[int] = set()
+    for event in events:
+        unit_id = _first(event.data or {}, "lead_unit_id", "lead_unit")
+        if isinstance(unit_id, int):
+            ids.add(unit_id)
+    if not ids:
+        return {}
+    return dict(HandlingUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def public_timeline(suggestion: Suggestion) -> list[PublicEvent]:
+    """The public steps of a suggestion, oldest first, without staff names or internal notes.
+
+    Free text shown (replies, progress reports) is masked with the submitter's name.
+    """
+    public_events = SuggestionEvent.objects.filter(suggestion=suggestion, action__in=PUBLIC_ACTIONS)
+    events = list(public_events.order_by("created_at", "id"))
+    names = _unit_names(events)
+    mask_names = (suggestion.submitter_name,)
+    reply_events = [e for e in events if PUBLIC_ACTIONS[e.action] == "replied"]
+    last_reply = reply_events[-1] if reply_events else None
+    timeline: list[PublicEvent] = []
+    for event in events:
+        code = PUBLIC_ACTIONS[event.action]
+        data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
+        if code == "received":
+            timeline.append(PublicEvent(code, _("Received"), event.created_at))
+        elif code == "merged":
+            timeline.append(
+                PublicEvent(code, _("Merged with an earlier suggestion on the same issue"), event.created_at)
+            )
+        elif code == "handed_over":
+            unit_id = _first(data, "lead_unit_id", "lead_unit")
+            unit = _first(data, "lead_unit_name") or (names.get(unit_id) if isinstance(unit_id, int) else None)
+            if not unit and suggestion.lead_unit_id is not None:
+                unit = suggestion.lead_unit.name if suggestion.lead_unit else ""
+            due = _as_date(_first(data, "reply_due", "due"))
+            timeline.append(PublicEvent(code, _("Handed over"), event.created_at, unit=str(unit or ""), due=due))
+        elif code == "acknowledged":
+            timeline.append(PublicEvent(code, _("Accepted by the handling unit"), event.created_at))
+        elif code == "extended":
+            if data.get("approve") is False or data.get("approved") is False or data.get("status") == "rejected":
+                continue
+            due = _as_date(_first(data, "reply_due", "new_reply_due", "due"))
+            timeline.append(PublicEvent(code, _("Reply date extended"), event.created_at, due=due))
+        elif code == "replied":
+            text = _first(data, "text", "reply_text")
+            if text is None and event is last_reply:
+                text = suggestion.reply_text
+            timeline.append(
+                PublicEvent(code, _("Replied"), event.created_at, text=mask_text(str(text or ""), names=mask_names))
+            )
+        elif code == "follow_up":
+            text = str(_first(data, "text") or "")
+            timeline.append(
+                PublicEvent(code, _("Progress reported"), event.created_at, text=mask_text(text, names=mask_names))
+            )
+        elif code == "rated":
+            rating = str(_first(data, "rating") or "")
+            label = Rating(rating).label if rating in Rating.values else ""
+            timeline.append(PublicEvent(code, _("Rated by the voter"), event.created_at, rating=str(label)))
+            if event.to_state == State.IN_PROGRESS:
+                timeline.append(PublicEvent("rehandling", _("Being handled again"), event.created_at))
+        elif code == "declined":
+            route = str(_first(data, "route") or suggestion.route or "")
+            label = Route(route).label if route in Route.values else _("Closed")
+            timeline.append(PublicEvent(code, str(label), event.created_at))
+        elif code == "closed":
+            timeline.append(PublicEvent(code, _("Closed"), event.created_at))
+        elif code == "published":
+            timeline.append(PublicEvent(code, _("Published on the public board"), event.created_at))
+    return timeline
+
+
+# --- Status lookup ----------------------------------------------------------------
+
+
+def _digits(text: str) -> str:
+    return "".join(str(int(ch)) for ch in text if ch.isdecimal())
+
+
+def suggestion_lookup(*, tracking_code: str | None, phone_last4: str) -> Suggestion | None:
+    """The suggestion with this tracking code if the phone's last four digits match, else None.
+
+    A wrong code and a wrong phone take the same path: one indexed query and one
+    constant-time comparison, so neither the answer nor its timing tells them apart.
+    """
+    last4 = _digits(phone_last4)
+    suggestion = (
+        Suggestion.objects.select_related("lead_unit", "category", "region")
+        .filter(tracking_code=tracking_code or "")
+        .first()
+    )
+    stored = suggestion.submitter_phone_last4 if suggestion is not None else ""
+    # Compare against a dummy when there is no row, so both cases do the same work.
+    match = hmac.compare_digest((stored or "----").encode(), last4.encode())
+    if suggestion is None or not stored or len(last4) != 4 or not match:
+        return None
+    return suggestion
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """What the status page shows about a voter's own suggestion."""
+
+    tracking_code: str
+    title: str
+    state: str
+    state_label: str
+    received_at: dt.datetime
+    unit: str
+    reply_due: dt.date | None
+    reply_text: str
+    rating_label: str
+    timeline: list[PublicEvent] = field(default_factory=list)
+
+
+def public_status(suggestion: Suggestion) -> PublicStatus:
+    names = (suggestion.submitter_name,)
+    show_due = suggestion.state in (State.ASSIGNED, State.IN_PROGRESS)
+    return PublicStatus(
+        tracking_code=suggestion.tracking_code,
+        title=mask_text(suggestion.title, names=names),
+        state=suggestion.state,
+        state_label=str(State(suggestion.state).label),
+        received_at=suggestion.created_at,
+        unit=suggestion.lead_unit.name if suggestion.lead_unit else "",
+        reply_due=suggestion.reply_due if show_due else None,
+        reply_text=mask_text(suggestion.reply_text, names=names),
+        rating_label=str(Rating(suggestion.rating).label) if suggestion.rating else "",
+        timeline=public_timeline(suggestion),
+    )
+
+
+# --- The public board 公示栏 ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    region: Region | None = None
+    category: Category | None = None
+    unit: HandlingUnit | None = None
+
+
+@dataclass(frozen=True)
+class BoardCase:
+    """A published case, masked."""
+
+    pk: int
+    title: str
+    content: str
+    region: str
+    category: str
+    representative: str
+    unit: str
+    submitter: str
+    received_at: dt.datetime
+    closed_at: dt.datetime | None
+    days_taken: int | None
+    state_label: str
+    reply_category: str
+    reply_text: str
+    rating_label: str
+    published_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    cases: list[BoardCase]
+    next_cursor: str | None
+
+
+def _board_case(s: Suggestion) -> BoardCase:
+    names = (s.submitter_name,)
+    end = s.closed_at or s.replied_at
+    return BoardCase(
+        pk=s.pk,
+        title=mask_text(s.title, names=names),
+        content=mask_text(s.content, names=names),
+        region=s.region.name,
+        category=s.category.name if s.category else "",
+        representative=s.representative.name if s.representative else "",
+        unit=s.lead_unit.name if s.lead_unit else "",
+        submitter=mask_name(s.submitter_name),
+        received_at=s.created_at,
+        closed_at=s.closed_at,
+        days_taken=max((end - s.created_at).days, 0) if end else None,
+        state_label=str(State(s.state).label),
+        reply_category=str(ReplyCategory(s.reply_category).label) if s.reply_category else "",
+        reply_text=mask_text(s.reply_text, names=names),
+        rating_label=str(Rating(s.rating).label) if s.rating else "",
+        published_at=s.published_at,
+    )
+
+
+def _published() -> QuerySet[Suggestion]:
+    return Suggestion.objects.filter(is_published=True, published_at__isnull=False).select_related(
+        "region", "category", "representative", "lead_unit"
+    )
+
+
+def encode_cursor(published_at: dt.datetime, pk: int) -> str:
+    raw = f"{published_at.isoformat()}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
+    """The position a cursor points at, or None if it is not one of ours."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, pk = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        when = dt.datetime.fromisoformat(stamp)
+        if timezone.is_naive(when):
+            return None
+        return when, int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def published_board(filters: BoardFilters, *, cursor: str | None = None, limit: int = 20) -> BoardPage:
+    """One page of published cases, newest first, keyset-paginated on (published_at, id)."""
+    qs = _published()
+    if filters.region is not None:
+        qs = qs.filter(region__path__startswith=filters.region.path)
+    if filters.category is not None:
+        qs = qs.filter(category=filters.category)
+    if filters.unit is not None:
+        qs = qs.filter(lead_unit=filters.unit)
+    position = decode_cursor(cursor) if cursor else None
+    if position is not None:
+        when, pk = position
+        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, pk__lt=pk))
+    rows = list(qs.order_by("-published_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows and rows[-1].published_at is not None:
+        next_cursor = encode_cursor(rows[-1].published_at, rows[-1].pk)
+    return BoardPage(cases=[_board_case(s) for s in rows], next_cursor=next_cursor)
+
+
+def published_case(pk: int) -> BoardCase | None:
+    s = _published().filter(pk=pk).first()
+    return _board_case(s) if s is not None else None
+
+
+# --- League table of handling units -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitStats:
+    unit_id: int
+    name: str
+    region: str
+    handed_over: int
+    replied: int
+    on_time_rate: float | None  # share of replies given by the due date, of those replied or overdue
+    satisfaction_rate: float | None  # satisfied or basically satisfied, of those rated
+    average_days: float | None  # calendar days from hand-over to reply
+
+
+LEAGUE_CACHE_SECONDS = 300
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def unit_league(*, region: Region | None = None) -> list[UnitStats]:
+    """Handling units ranked by on-time rate, then satisfaction; aggregate queries, cached briefly."""
+    key = f"public:unit_league:{region.pk if region else 'all'}"
+    cached: list[UnitStats] | None = cache.get(key)
+    if cached is not None:
+        return cached
+    today = timezone.localdate()
+    qs = Suggestion.objects.filter(lead_unit__isnull=False, assigned_at__isnull=False)
+    if region is not None:
+        qs = qs.filter(lead_unit__region__path__startswith=region.path)
+    replied_date = TruncDate("replied_at", tzinfo=timezone.get_current_timezone())
+    rows = (
+        qs.values("lead_unit")
+        .annotate(
+            handed_over=Count("id"),
+            replied=Count("id", filter=Q(replied_at__isnull=False)),
+            on_time=Count("id", filter=Q(replied_at__isnull=False, reply_due__gte=replied_date)),
+            overdue_open=Count("id", filter=Q(replied_at__isnull=True, reply_due__lt=today)),
+            rated=Count("id", filter=~Q(rating="")),
+            satisfied=Count("id", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC])),
+            avg_duration=Avg(
+                ExpressionWrapper(F("replied_at") - F("assigned_at"), output_field=DurationField()),
+                filter=Q(replied_at__isnull=False),
+            ),
+        )
+        .order_by()
+    )
+    stats_by_unit = {row["lead_unit"]: row for row in rows}
+    units = HandlingUnit.objects.filter(pk__in=stats_by_unit).select_related("region")
+    result: list[UnitStats] = []
+    for unit in units:
+        row = stats_by_unit[unit.pk]
+        duration = row["avg_duration"]
+        average_days = round(duration.total_seconds() / 86400, 1) if isinstance(duration, dt.timedelta) else None
+        result.append(
+            UnitStats(
+                unit_id=unit.pk,
+                name=unit.name,
+                region=unit.region.name,
+                handed_over=row["handed_over"],
+                replied=row["replied"],
+                on_time_rate=_rate(row["on_time"], row["replied"] + row["overdue_open"]),
+                satisfaction_rate=_rate(row["satisfied"], row["rated"]),
+                average_days=average_days,
+            )
+        )
+    result.sort(
+        key=lambda s: (
+            -(s.on_time_rate if s.on_time_rate is not None else -1),
+            -(s.satisfaction_rate if s.satisfaction_rate is not None else -1),
+            s.name,
+        )
+    )
+    cache.set(key, result, LEAGUE_CACHE_SECONDS)
+    return result
