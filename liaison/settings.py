@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -120,6 +121,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_TIMEZONE = "Asia/Shanghai"
 SWEEP_INTERVAL_MINUTES = env_int("SWEEP_INTERVAL_MINUTES", 15, minimum=1)
+# Notifications (notifications/): the relay re-sends what a dead broker or worker left behind.
+NOTIFY_RELAY_INTERVAL_SECONDS = env_int("NOTIFY_RELAY_INTERVAL_SECONDS", 60, minimum=1)
+NOTIFY_RELAY_AFTER_SECONDS = env_int("NOTIFY_RELAY_AFTER_SECONDS", 60, minimum=0)
+NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 120, minimum=1)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 60, minimum=1)
+DIGEST_HOUR = env_int("DIGEST_HOUR", 8, minimum=0)
+if DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(f"Environment variable DIGEST_HOUR must be an hour from 0 to 23, got {DIGEST_HOUR}.")
 
 # --- Auth -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

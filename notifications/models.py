@@ -1,4 +1,4 @@
-"""Notifications: the outbox written in a workflow transaction, in-app messages, and the reminder log."""
+"""Notifications: the outbox written in a workflow transaction, in-app messages, and the delivery log."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ class OutboxStatus(models.TextChoices):
 class Outbox(models.Model):
     """A notification to send, written in the same transaction as the change that causes it.
 
-    A task dispatches it after commit; a periodic relay picks up any left behind.
+    A task expands it after commit into one `Delivery` per recipient and channel; a
+    periodic relay picks up any row left pending (broker down, worker killed). `sent`
+    means expanded: each delivery then carries its own status.
     """
 
     kind = models.CharField(_("kind"), max_length=64)
@@ -53,11 +55,95 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """One message to one recipient on one channel: the delivery log.
+
+    The unique (key, channel, recipient) makes creating it idempotent: `key` names the
+    cause, an outbox row ("outbox:17"), a reminder
+    ("reminder:<suggestion>:<ack|reply>:<deadline>:<soon|today|overdue|escalated>") or a
+    digest ("digest:<date>"). `recipient` is the address on that channel: the user id
+    for in-app, the e-mail address, the phone number.
+
+    A worker claims a row (status `sending` until `claimed_until`) before sending it, so
+    two workers never send the same row; a claim left by a killed worker expires and
+    the relay sends the row again.
+    """
+
+    key = models.CharField(_("key"), max_length=128)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    suggestion = models.ForeignKey(
+        "suggestions.Suggestion",
+        verbose_name=_("suggestion"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    outbox = models.ForeignKey(
+        Outbox,
+        verbose_name=_("outbox message"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    # Which message to render (a template name under templates/notifications/email/) and its data.
+    kind = models.CharField(_("message"), max_length=64)
+    context = models.JSONField(_("data"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=16)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "channel", "recipient"], name="delivery_once"),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(claimed_until__isnull=False), name="delivery_sending_is_claimed"
+            ),
+        ]
+        indexes = [
+            # The relay: pending rows, oldest first; claims left behind by a killed worker.
+            models.Index(fields=["created_at"], name="delivery_pending_idx", condition=Q(status="pending")),
+            models.Index(fields=["claimed_until"], name="delivery_sending_idx", condition=Q(status="sending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.recipient} ({self.channel})"
+
+
 class Notification(models.Model):
     """An in-app message shown under the bell."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     kind = models.CharField(_("kind"), max_length=64)
     title = models.CharField(_("title"), max_length=200)
@@ -70,6 +156,15 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="+",
+    )
+    # One delivery makes at most one notification, however often it is retried.
+    delivery = models.OneToOneField(
+        Delivery,
+        verbose_name=_("delivery"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notification",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -85,41 +180,3 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class Delivery(models.Model):
-    """One message to one recipient on one channel; the unique key makes sending idempotent.
-
-    `key` identifies the cause: an outbox row ("outbox:17") or a reminder
-    ("reminder:<suggestion>:<kind>:<deadline>").
-    """
-
-    key = models.CharField(_("key"), max_length=128)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    recipient = models.CharField(_("recipient"), max_length=128)
-    suggestion = models.ForeignKey(
-        "suggestions.Suggestion",
-        verbose_name=_("suggestion"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    status = models.CharField(_("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("delivery")
-        verbose_name_plural = _("deliveries")
-        constraints = [
-            models.UniqueConstraint(fields=["key", "channel", "recipient"], name="delivery_once"),
-        ]
-        indexes = [
-            models.Index(fields=["created_at"], name="delivery_pending_idx", condition=Q(status="pending")),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.key} → {self.recipient} ({self.channel})"
