@@ -507,3 +507,36 @@ class HolidayOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'working' if self.is_working_day else 'holiday'}"
+
+
+class CalendarYear(models.Model):
+    """An administrator's statement that a year's holiday overrides are complete.
+
+    For a year the calendar package does not know, deadlines count weekdays and are
+    marked provisional until this row says the overrides entered for it are the whole
+    official schedule; from then on they are definite.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    overrides_complete = models.BooleanField(_("overrides complete"), default=False)
+    note = models.CharField(_("note"), max_length=128, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(condition=Q(year__gte=1900, year__lte=2999), name="calendar_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)

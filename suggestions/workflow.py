@@ -1,0 +1,1471 @@
+"""The suggestion workflow of DESIGN §3: the transition table and one function per action.
+
+This is the only module that assigns `Suggestion.state` (a test scans the code base for it).
+
+Every action function:
+
+* is keyword-only and atomic, and takes the acting user (`None` only for a voter, where noted);
+* locks the row (`SELECT … FOR UPDATE`) and then writes it conditionally on its `version`,
+  which goes up by one on every change;
+* checks, in this order: the suggestion is in the actor's scope (`not_found`, 404), the
+  caller's `expected_version` is current (`stale_version`, 409), the state allows the action
+  (`invalid_state`, 409), the actor's part in this suggestion allows it (`not_allowed`, 403),
+  then the input (`validation` or a specific code, 400);
+* writes exactly one `SuggestionEvent` (`suggestion.<past tense>`) and its outbox rows;
+* raises `WorkflowError` on refusal, with nothing written.
+
+Who is who, relative to one suggestion ("parties"):
+
+* station staff of the suggestion's station (for a suggestion recorded without a station,
+  committee staff of its region act as its station);
+* committee staff whose region subtree contains the suggestion's region;
+* staff of the active lead unit, and of an active co-unit;
+* the receiving representative;
+* the voter, anonymous, holding a one-time feedback link;
+* administrators, who may do everything staff may do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.selectors import Scope, user_scope
+from notifications.services import outbox_enqueue
+from representatives.models import Representative
+from stations.models import Region, Station, VisitChannel, VoterVisit
+from suggestions.deadlines import (
+    SOURCE_MANUAL,
+    DeadlineBasis,
+    DeadlineResult,
+    WorkingCalendar,
+    add_months,
+)
+from suggestions.errors import WorkflowError
+from suggestions.models import (
+    Assignment,
+    AssignmentRole,
+    Attachment,
+    Category,
+    ExtensionRequest,
+    ExtensionStatus,
+    FeedbackToken,
+    HandlingUnit,
+    Rating,
+    ReplyCategory,
+    Route,
+    State,
+    Suggestion,
+    SuggestionEvent,
+    SupervisionLevel,
+    Urgency,
+)
+from suggestions.tracking import tracking_code_new
+
+# ---------------------------------------------------------------------------------------------
+# The transition table
+# ---------------------------------------------------------------------------------------------
+
+
+class Party(StrEnum):
+    """An actor's part in one suggestion."""
+
+    VOTER = "voter"
+    STATION = "station"
+    COMMITTEE = "committee"
+    LEAD_UNIT = "lead_unit"
+    CO_UNIT = "co_unit"
+    REPRESENTATIVE = "representative"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[State]
+    # Possible next states; empty means the state stays as it is.
+    targets: frozenset[State]
+    parties: frozenset[Party]
+    label: Promise = field(compare=False)
+
+
+def _t(
+    action: str, sources: Iterable[State], targets: Iterable[State], parties: Iterable[Party], label: Promise
+) -> Transition:
+    return Transition(action, frozenset(sources), frozenset(targets), frozenset(parties), label)
+
+
+S = State
+P = Party
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        _t("record", [], [S.RECEIVED], [P.STATION, P.COMMITTEE, P.VOTER], _("Record")),
+        _t("sort", [S.RECEIVED], [S.SORTED], [P.STATION], _("Sort")),
+        _t("merge", [S.RECEIVED], [S.MERGED], [P.STATION], _("Merge into an earlier suggestion")),
+        _t("resolve_on_spot", [S.RECEIVED, S.SORTED], [S.REPLIED], [P.STATION], _("Resolve on the spot")),
+        _t("propose", [S.SORTED], [S.PROPOSED], [P.STATION], _("Propose")),
+        _t("hand_over", [S.PROPOSED], [S.ASSIGNED], [P.COMMITTEE], _("Hand over")),
+        _t("decline", [S.PROPOSED], [S.CLOSED], [P.COMMITTEE], _("Decline, convert or escalate")),
+        _t("acknowledge", [S.ASSIGNED], [S.IN_PROGRESS], [P.LEAD_UNIT], _("Acknowledge")),
+        _t("return", [S.ASSIGNED], [S.PROPOSED], [P.LEAD_UNIT], _("Return")),
+        _t("co_opinion", [S.ASSIGNED, S.IN_PROGRESS], [], [P.CO_UNIT], _("Give co-unit opinion")),
+        _t("request_extension", [S.IN_PROGRESS], [], [P.LEAD_UNIT], _("Request an extension")),
+        _t("decide_extension", [S.IN_PROGRESS], [], [P.COMMITTEE], _("Decide on the extension")),
+        _t("supervise", [S.ASSIGNED, S.IN_PROGRESS], [], [P.COMMITTEE], _("Supervise")),
+        _t("reply", [S.IN_PROGRESS], [S.REPLIED], [P.LEAD_UNIT], _("Reply")),
+        # A "B" reply is followed up until solved, also after the voter's feedback closed it.
+        _t("report_follow_up", [S.REPLIED, S.CLOSED], [], [P.LEAD_UNIT], _("Report follow-up")),
+        _t(
+            "feedback",
+            [S.REPLIED],
+            [S.CLOSED, S.IN_PROGRESS, S.REPLIED],
+            [P.VOTER, P.REPRESENTATIVE, P.STATION, P.COMMITTEE],
+            _("Record feedback"),
+        ),
+        _t("close", [S.REPLIED], [S.CLOSED], [P.COMMITTEE], _("Close")),
+        _t("publish", [S.CLOSED], [], [P.COMMITTEE], _("Publish")),
+    ]
+}
+del S, P
+
+# The order actions are offered in the UI.
+ACTIONS: tuple[str, ...] = tuple(a for a in TRANSITIONS if a != "record")
+
+# Parties an administrator stands for: every staff part, never the anonymous voter.
+_ADMIN_PARTIES = frozenset(Party) - {Party.VOTER}
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+# ---------------------------------------------------------------------------------------------
+
+MSG_NOT_FOUND = _("This suggestion does not exist or is not yours to see.")
+MSG_NOT_ALLOWED = _("You may not do this on this suggestion.")
+MSG_INVALID_STATE = _("This action is not possible while the suggestion is “%(state)s”.")
+MSG_STALE = _("Someone else changed this suggestion in the meantime. Reload the page and try again.")
+MSG_REQUIRED = _("This field is required.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Internals shared by the actions
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Ctx:
+    row: Suggestion
+    actor: User | None
+    scope: Scope
+    parties: frozenset[Party]
+    now: dt.datetime
+    today: dt.date
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+
+
+def _scope(actor: User | AnonymousUser | None) -> Scope:
+    if actor is None:
+        return user_scope(AnonymousUser())
+    return user_scope(actor)
+
+
+def _parties(actor: User | AnonymousUser | None, row: Suggestion, scope: Scope) -> frozenset[Party]:
+    if actor is None or not actor.is_authenticated:
+        return frozenset({Party.VOTER})
+    if scope.is_admin:
+        return _ADMIN_PARTIES
+    parties: set[Party] = set()
+    region_path = row.region.path
+    covers_region = any(region_path.startswith(p) for p in scope.region_paths)
+    if covers_region:
+        parties.add(Party.COMMITTEE)
+    if (row.station_id is not None and row.station_id in scope.station_ids) or (
+        row.station_id is None and covers_region
+    ):
+        parties.add(Party.STATION)
+    if scope.unit_ids:
+        if row.lead_unit_id is not None and row.lead_unit_id in scope.unit_ids:
+            parties.add(Party.LEAD_UNIT)
+        if Assignment.objects.filter(
+            suggestion_id=row.pk, unit_id__in=scope.unit_ids, role=AssignmentRole.CO, is_active=True
+        ).exists():
+            parties.add(Party.CO_UNIT)
+    if scope.representative_id is not None and row.representative_id == scope.representative_id:
+        parties.add(Party.REPRESENTATIVE)
+    return frozenset(parties)
+
+
+def _lock(suggestion: Suggestion, actor: User | None) -> _Ctx:
+    try:
+        row = Suggestion.objects.select_for_update(of=("self",)).select_related("region").get(pk=suggestion.pk)
+    except Suggestion.DoesNotExist:
+        raise WorkflowError("not_found", MSG_NOT_FOUND, status=404) from None
+    scope = _scope(actor)
+    parties = _parties(actor, row, scope)
+    if actor is not None and not parties:
+        raise WorkflowError("not_found", MSG_NOT_FOUND, status=404)
+    now = timezone.now()
+    return _Ctx(row=row, actor=actor, scope=scope, parties=parties, now=now, today=timezone.localdate(now))
+
+
+def _check_version(ctx: _Ctx, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != ctx.row.version:
+        raise WorkflowError(
+            "stale_version", MSG_STALE, status=409, data={"expected": expected_version, "current": ctx.row.version}
+        )
+
+
+def _check_state(ctx: _Ctx, action: str) -> None:
+    if ctx.row.state not in TRANSITIONS[action].sources:
+        raise WorkflowError(
+            "invalid_state",
+            MSG_INVALID_STATE % {"state": State(ctx.row.state).label},
+            status=409,
+            data={"state": ctx.row.state, "action": action},
+        )
+
+
+def _check_party(ctx: _Ctx, action: str) -> None:
+    if not ctx.parties & TRANSITIONS[action].parties:
+        raise WorkflowError("not_allowed", MSG_NOT_ALLOWED, status=403)
+
+
+def _begin(action: str, suggestion: Suggestion, actor: User | None, expected_version: int | None) -> _Ctx:
+    ctx = _lock(suggestion, actor)
+    _check_version(ctx, expected_version)
+    _check_state(ctx, action)
+    _check_party(ctx, action)
+    return ctx
+
+
+def _fail(
+    code: str, message: str | Promise, field_name: str, *, status: int = 400, data: dict[str, Any] | None = None
+) -> WorkflowError:
+    return WorkflowError(code, message, status=status, fields={field_name: [str(message)]}, data=data)
+
+
+def _fields_error(errors: dict[str, list[str]]) -> WorkflowError:
+    return WorkflowError("validation", _("Please correct the marked fields."), status=400, fields=errors)
+
+
+def _save(ctx: _Ctx, *fields: str) -> None:
+    """Write the named fields and bump the version, only if nobody else bumped it first."""
+    row = ctx.row
+    values: dict[str, Any] = {}
+    for name in fields:
+        attname = Suggestion._meta.get_field(name).attname  # type: ignore[union-attr]
+        values[attname] = getattr(row, attname)
+    updated = Suggestion.objects.filter(pk=row.pk, version=row.version).update(
+        version=F("version") + 1, updated_at=ctx.now, **values
+    )
+    if updated != 1:  # pragma: no cover - the row lock makes this unreachable on PostgreSQL
+        raise WorkflowError("stale_version", MSG_STALE, status=409)
+    row.version += 1
+    row.updated_at = ctx.now
+
+
+def _actor_label(actor: User | None) -> str:
+    return "" if actor is None else str(actor)[:128]
+
+
+def _event(
+    ctx: _Ctx, action: str, *, from_state: str, note: str = "", data: dict[str, Any] | None = None, public: bool = False
+) -> SuggestionEvent:
+    return SuggestionEvent.objects.create(
+        suggestion=ctx.row,
+        action=action,
+        from_state=from_state,
+        to_state=ctx.row.state,
+        actor=ctx.actor,
+        actor_label=_actor_label(ctx.actor),
+        note=note,
+        data=data or {},
+        is_public=public,
+    )
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _computed(ctx: _Ctx, start: dt.date, days: int) -> tuple[DeadlineResult, DeadlineBasis]:
+    result = ctx.calendar.add_working_days(start, days)
+    return result, result.basis(start=start, days=days)
+
+
+def _manual_basis(ctx: _Ctx, due: dt.date) -> DeadlineBasis:
+    return {
+        "start": ctx.today.isoformat(),
+        "days": ctx.calendar.working_days_between(ctx.today, due),
+        "source": SOURCE_MANUAL,
+        "provisional": False,
+    }
+
+
+def _reply_limit(row: Suggestion) -> int:
+    return int(settings.REPLY_LIMIT_DAYS_URGENT if row.urgency == Urgency.URGENT else settings.REPLY_LIMIT_DAYS)
+
+
+def co_limit_days(reply_days: int) -> int:
+    """Default working days a co-unit has for its opinion: two thirds of the reply limit,
+    but more than the acknowledgement limit, so the lead has time to use it."""
+    return max(int(settings.ACK_LIMIT_DAYS) + 1, reply_days * 2 // 3)
+
+
+def _set_feedback_due(ctx: _Ctx) -> None:
+    result, basis = _computed(ctx, ctx.today, int(settings.FEEDBACK_LIMIT_DAYS))
+    ctx.row.feedback_due = result.due
+    ctx.row.deadline_basis = {**ctx.row.deadline_basis, "feedback_due": basis}
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _close_pending_extension(ctx: _Ctx, note: str) -> None:
+    ExtensionRequest.objects.filter(suggestion=ctx.row, status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.REJECTED, decided_at=ctx.now, decision_note=note
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Record 登记
+# ---------------------------------------------------------------------------------------------
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,30}$")
+
+
+def _validate_record(
+    *,
+    title: str,
+    content: str,
+    region: Region | None,
+    station: Station | None,
+    visit: VoterVisit | None,
+    category: Category | None,
+    urgency: str,
+    channel: str,
+    submitter_name: str,
+    submitter_phone: str,
+    submitter_email: str,
+    submitter_address: str,
+    address: str,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = [str(_("Please give the suggestion a title."))]
+    elif len(title) > 200:
+        errors["title"] = [str(_("The title may have at most 200 characters."))]
+    if not content:
+        errors["content"] = [str(_("Please describe the suggestion."))]
+    elif len(content) > 10000:
+        errors["content"] = [str(_("The description may have at most 10,000 characters."))]
+    if region is None or region.pk is None:
+        errors["region"] = [str(_("Please choose where the problem is."))]
+    if urgency not in Urgency.values:
+        errors["urgency"] = [str(_("Choose a valid urgency."))]
+    if channel not in VisitChannel.values:
+        errors["channel"] = [str(_("Choose a valid channel."))]
+    if visit is not None and (station is None or visit.station_id != station.pk):
+        errors["visit"] = [str(_("The visit belongs to another station."))]
+    if station is not None and not station.is_active:
+        errors["station"] = [str(_("This station is no longer active."))]
+    if category is not None and not category.is_active:
+        errors["category"] = [str(_("This category is no longer in use."))]
+    if submitter_phone and not _PHONE.match(submitter_phone):
+        errors["submitter_phone"] = [str(_("Enter a valid phone number."))]
+    if submitter_email:
+        try:
+            validate_email(submitter_email)
+        except ValidationError:
+            errors["submitter_email"] = [str(_("Enter a valid e-mail address."))]
+    for name, value, limit in (
+        ("submitter_name", submitter_name, 64),
+        ("submitter_address", submitter_address, 255),
+        ("address", address, 255),
+        ("submitter_email", submitter_email, 254),
+    ):
+        if len(value) > limit and name not in errors:
+            errors[name] = [str(_("At most %(limit)s characters.") % {"limit": limit})]
+    if errors:
+        raise _fields_error(errors)
+
+
+@transaction.atomic
+def suggestion_record(
+    *,
+    actor: User | None,
+    title: str,
+    content: str,
+    region: Region,
+    station: Station | None = None,
+    visit: VoterVisit | None = None,
+    category: Category | None = None,
+    urgency: str = "normal",
+    address: str = "",
+    submitter_name: str = "",
+    submitter_phone: str = "",
+    submitter_email: str = "",
+    submitter_address: str = "",
+    consent_to_publish: bool = False,
+    representative: Representative | None = None,
+    channel: str = "reception",
+) -> Suggestion:
+    """Record a suggestion and issue its tracking code (→ received).
+
+    Station staff record for their own stations (with one station, it is the default);
+    committee staff for their region (hotline, API); a voter online with `actor=None`.
+    """
+    title, content = _text(title), _text(content)
+    submitter_name, submitter_phone = _text(submitter_name), _text(submitter_phone)
+    submitter_email, submitter_address, address = _text(submitter_email), _text(submitter_address), _text(address)
+    if actor is not None:
+        scope = user_scope(actor)
+        if station is None and len(scope.station_ids) == 1 and not scope.is_admin and not scope.region_paths:
+            station = Station.objects.get(pk=next(iter(scope.station_ids)))
+        allowed = scope.is_admin or (station is not None and station.pk in scope.station_ids)
+        if not allowed and region is not None and region.pk is not None:
+            allowed = scope.covers_region_path(Region.objects.only("path").get(pk=region.pk).path)
+        if not allowed:
+            raise WorkflowError("not_allowed", MSG_NOT_ALLOWED, status=403)
+    _validate_record(
+        title=title,
+        content=content,
+        region=region,
+        station=station,
+        visit=visit,
+        category=category,
+        urgency=urgency,
+        channel=channel,
+        submitter_name=submitter_name,
+        submitter_phone=submitter_phone,
+        submitter_email=submitter_email,
+        submitter_address=submitter_address,
+        address=address,
+    )
+    row = Suggestion(
+        title=title,
+        content=content,
+        region=region,
+        station=station,
+        visit=visit,
+        category=category,
+        urgency=urgency,
+        address=address,
+        submitter_name=submitter_name,
+        submitter_phone=submitter_phone,
+        submitter_email=submitter_email,
+        submitter_address=submitter_address,
+        consent_to_publish=bool(consent_to_publish),
+        representative=representative,
+        channel=channel,
+        recorded_by=actor,
+        state=State.RECEIVED,
+        version=1,
+    )
+    for attempt in range(8):
+        row.tracking_code = tracking_code_new()
+        try:
+            with transaction.atomic():
+                row.save()
+            break
+        except IntegrityError:
+            # 49 random bits make a collision very rare; a new code fixes it.
+            if attempt == 7 or not Suggestion.objects.filter(tracking_code=row.tracking_code).exists():
+                raise
+    now = timezone.now()
+    ctx = _Ctx(row=row, actor=actor, scope=_scope(actor), parties=frozenset(), now=now, today=timezone.localdate(now))
+    _event(
+        ctx,
+        "suggestion.recorded",
+        from_state="",
+        public=True,
+        data={"channel": channel, "tracking_code": row.tracking_code, "online": actor is None},
+    )
+    outbox_enqueue(
+        kind="suggestion.recorded",
+        suggestion=row,
+        payload={"tracking_code": row.tracking_code, "channel": channel, "online": actor is None},
+    )
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Sort 梳理 (and merge), resolve on the spot 现场办理, propose 拟办
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def suggestion_sort(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    category: Category | None,
+    urgency: str,
+    region: Region | None = None,
+    merge_into: Suggestion | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Suggestion:
+    """Station staff sort a received suggestion (→ sorted) or merge it into an earlier
+    duplicate they can see (→ merged)."""
+    action = "merge" if merge_into is not None else "sort"
+    ctx = _begin(action, suggestion, actor, expected_version)
+    row = ctx.row
+    errors: dict[str, list[str]] = {}
+    if merge_into is None and category is None:
+        errors["category"] = [str(MSG_REQUIRED)]
+    if category is not None and not category.is_active:
+        errors["category"] = [str(_("This category is no longer in use."))]
+    if urgency not in Urgency.values:
+        errors["urgency"] = [str(_("Choose a valid urgency."))]
+    if errors:
+        raise _fields_error(errors)
+    from_state = row.state
+    if merge_into is not None:
+        target = (
+            Suggestion.objects.select_for_update(of=("self",)).select_related("region").filter(pk=merge_into.pk).first()
+        )
+        if (
+            target is None
+            or target.pk >= row.pk
+            or target.state == State.MERGED
+            or not (_parties(actor, target, ctx.scope) - {Party.VOTER})
+        ):
+            raise _fail(
+                "merge_target_invalid",
+                _("Merge only into an earlier suggestion you can see that is not itself merged."),
+                "merge_into",
+            )
+        row.merged_into = target
+        row.state = State.MERGED
+    else:
+        row.state = State.SORTED
+    if category is not None:
+        row.category = category
+    row.urgency = urgency
+    if region is not None:
+        row.region = region
+    _save(ctx, "state", "category", "urgency", "region", "merged_into")
+    if merge_into is not None:
+        assert row.merged_into is not None
+        _event(
+            ctx,
+            "suggestion.merged",
+            from_state=from_state,
+            note=_text(note),
+            public=True,
+            data={"merged_into": row.merged_into.tracking_code},
+        )
+    else:
+        _event(
+            ctx,
+            "suggestion.sorted",
+            from_state=from_state,
+            note=_text(note),
+            public=True,
+            data={"category": category.code if category else None, "urgency": urgency},
+        )
+    return row
+
+
+@transaction.atomic
+def suggestion_resolve_on_spot(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    reply_text: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Suggestion:
+    """A representative solved it at the station: station staff record the reply (category A)
+    and the voter gets a feedback link (→ replied)."""
+    ctx = _begin("resolve_on_spot", suggestion, actor, expected_version)
+    row = ctx.row
+    text = _text(reply_text)
+    if not text:
+        raise _fail("reply_text_required", _("Please write the reply."), "reply_text")
+    from_state = row.state
+    row.state = State.REPLIED
+    row.reply_category = ReplyCategory.A
+    row.reply_text = text
+    row.replied_at = ctx.now
+    row.resolved_on_spot = True
+    row.rating, row.feedback_text, row.feedback_at = "", "", None
+    _set_feedback_due(ctx)
+    _save(
+        ctx,
+        "state",
+        "reply_category",
+        "reply_text",
+        "replied_at",
+        "resolved_on_spot",
+        "feedback_due",
+        "deadline_basis",
+        "rating",
+        "feedback_text",
+        "feedback_at",
+    )
+    _event(
+        ctx,
+        "suggestion.resolved_on_spot",
+        from_state=from_state,
+        note=_text(note),
+        public=True,
+        data={"category": ReplyCategory.A, "feedback_due": _iso(row.feedback_due)},
+    )
+    token = feedback_link_create(suggestion=row)
+    outbox_enqueue(
+        kind="suggestion.replied",
+        suggestion=row,
+        payload={
+            "category": ReplyCategory.A,
+            "resolved_on_spot": True,
+            "feedback_token": token,
+            "feedback_due": _iso(row.feedback_due),
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def suggestion_propose(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    route: str,
+    unit: HandlingUnit | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Suggestion:
+    """Station staff propose how to handle a sorted suggestion (→ proposed): hand to a unit
+    (optionally which), convert to a closed-session suggestion, escalate, or not accept (reason
+    required)."""
+    ctx = _begin("propose", suggestion, actor, expected_version)
+    row = ctx.row
+    note = _text(note)
+    if route not in Route.values:
+        raise _fail("validation", _("Choose a valid handling route."), "route")
+    if unit is not None and route != Route.UNIT:
+        raise _fail("validation", _("A unit can only be proposed for the route “hand over to a unit”."), "unit")
+    if unit is not None and not unit.is_active:
+        raise _fail("validation", _("This handling unit is no longer active."), "unit")
+    if route == Route.NOT_ACCEPTED and not note:
+        raise _fail("reason_required", _("Please give the reason for not accepting it."), "note")
+    from_state = row.state
+    row.state = State.PROPOSED
+    row.route = route
+    row.route_note = note
+    row.proposed_unit = unit
+    _save(ctx, "state", "route", "route_note", "proposed_unit")
+    _event(
+        ctx,
+        "suggestion.proposed",
+        from_state=from_state,
+        note=note,
+        public=True,
+        data={"route": route, "unit": unit.pk if unit else None},
+    )
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand over 交办, decline / convert / escalate
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def suggestion_hand_over(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    lead_unit: HandlingUnit,
+    co_units: Sequence[HandlingUnit] = (),
+    co_due: dt.date | None = None,
+    reply_due: dt.date | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Suggestion:
+    """Committee staff hand a proposed suggestion to a lead unit and co-units in their region
+    (→ assigned). Without a date, the reply is due after the reply limit in working days
+    (urgent: the shorter one), co-units' opinions after two thirds of it; acknowledgement
+    after the acknowledgement limit. No deadline may lie in the past."""
+    ctx = _begin("hand_over", suggestion, actor, expected_version)
+    row = ctx.row
+    if lead_unit is None:
+        raise _fail("validation", MSG_REQUIRED, "lead_unit")
+    co_ids = [u.pk for u in co_units]
+    if len(set(co_ids)) != len(co_ids):
+        raise _fail("validation", _("Each co-unit may be named only once."), "co_units")
+    if lead_unit.pk in co_ids:
+        raise _fail("validation", _("The lead unit cannot also be a co-unit."), "co_units")
+    units = {u.pk: u for u in HandlingUnit.objects.select_related("region").filter(pk__in=[lead_unit.pk, *co_ids])}
+    for name, ids in (("lead_unit", [lead_unit.pk]), ("co_units", co_ids)):
+        for unit_id in ids:
+            unit = units.get(unit_id)
+            if unit is None or not unit.is_active:
+                raise _fail("validation", _("This handling unit is no longer active."), name)
+            if not ctx.scope.covers_region_path(unit.region.path):
+                raise _fail(
+                    "unit_out_of_region",
+                    _("“%(unit)s” is outside your committee's region.") % {"unit": unit.name},
+                    name,
+                )
+    if reply_due is not None and reply_due < ctx.today:
+        raise _fail("deadline_in_past", _("The reply deadline cannot be in the past."), "reply_due")
+    if co_ids and co_due is not None and co_due < ctx.today:
+        raise _fail("deadline_in_past", _("The co-units' deadline cannot be in the past."), "co_due")
+    basis: dict[str, Any] = {}
+    reply_days = _reply_limit(row)
+    if reply_due is None:
+        result, basis["reply_due"] = _computed(ctx, ctx.today, reply_days)
+        reply_due = result.due
+    else:
+        basis["reply_due"] = _manual_basis(ctx, reply_due)
+    if co_ids and co_due is not None and co_due > reply_due:
+        raise _fail("validation", _("The co-units' deadline must not be after the reply deadline."), "co_due")
+    ack_result, basis["ack_due"] = _computed(ctx, ctx.today, int(settings.ACK_LIMIT_DAYS))
+    ack_due = min(ack_result.due, reply_due)
+    if co_ids:
+        if co_due is None:
+            co_result, basis["co_due"] = _computed(ctx, ctx.today, co_limit_days(reply_days))
+            co_due = min(co_result.due, reply_due)
+        else:
+            basis["co_due"] = _manual_basis(ctx, co_due)
+    else:
+        co_due = None
+
+    from_state = row.state
+    Assignment.objects.filter(suggestion=row, is_active=True).update(is_active=False)
+    Assignment.objects.create(suggestion=row, unit=lead_unit, role=AssignmentRole.LEAD, due=reply_due)
+    Assignment.objects.bulk_create(
+        [Assignment(suggestion=row, unit=units[i], role=AssignmentRole.CO, due=co_due) for i in co_ids]
+    )
+    row.state = State.ASSIGNED
+    row.route = Route.UNIT
+    row.lead_unit = lead_unit
+    row.assigned_at = ctx.now
+    row.ack_due = ack_due
+    row.acknowledged_at = None
+    row.reply_due = reply_due
+    row.extension_days = 0
+    row.supervision_level = SupervisionLevel.NONE
+    row.deadline_basis = basis
+    _save(
+        ctx,
+        "state",
+        "route",
+        "lead_unit",
+        "assigned_at",
+        "ack_due",
+        "acknowledged_at",
+        "reply_due",
+        "extension_days",
+        "supervision_level",
+        "deadline_basis",
+    )
+    data = {
+        "lead_unit": lead_unit.pk,
+        "lead_unit_name": lead_unit.name,
+        "co_units": co_ids,
+        "co_unit_names": [units[i].name for i in co_ids],
+        "ack_due": _iso(ack_due),
+        "reply_due": _iso(reply_due),
+        "co_due": _iso(co_due),
+    }
+    _event(ctx, "suggestion.handed_over", from_state=from_state, note=_text(note), public=True, data=data)
+    outbox_enqueue(kind="suggestion.handed_over", suggestion=row, payload=data)
+    return row
+
+
+_DECLINE_EVENTS = {
+    Route.CLOSED_SESSION: "suggestion.converted",
+    Route.ESCALATE: "suggestion.escalated",
+}
+
+
+@transaction.atomic
+def suggestion_decline(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    note: str,
+    reference: str = "",
+    expected_version: int | None = None,
+) -> Suggestion:
+    """Committee staff close a proposed suggestion outside the unit loop, as its route says:
+    not accepted (declined), converted to a closed-session suggestion (reference = its
+    number; the statutory limit for formal suggestions is recorded), or escalated to a higher
+    congress (reference = where to). A reason is required (→ closed)."""
+    ctx = _begin("decline", suggestion, actor, expected_version)
+    row = ctx.row
+    note, reference = _text(note), _text(reference)
+    if not note:
+        raise _fail("reason_required", _("Please give the reason."), "note")
+    if len(reference) > 64:
+        raise _fail("validation", _("At most %(limit)s characters.") % {"limit": 64}, "reference")
+    event = _DECLINE_EVENTS.get(Route(row.route) if row.route else Route.NOT_ACCEPTED, "suggestion.declined")
+    data: dict[str, Any] = {"route": row.route or Route.NOT_ACCEPTED, "reference": reference}
+    fields = ["state", "closed_at", "close_note"]
+    if row.route == Route.CLOSED_SESSION:
+        row.formal_reference = reference
+        formal_due = add_months(ctx.today, int(settings.FORMAL_SUGGESTION_LIMIT_MONTHS))
+        row.deadline_basis = {
+            **row.deadline_basis,
+            "formal_reply_due": {
+                "start": ctx.today.isoformat(),
+                "months": int(settings.FORMAL_SUGGESTION_LIMIT_MONTHS),
+                "due": formal_due.isoformat(),
+                "source": "statutory_months",
+                "provisional": False,
+            },
+        }
+        data["formal_reply_due"] = formal_due.isoformat()
+        fields += ["formal_reference", "deadline_basis"]
+    elif row.route == Route.ESCALATE:
+        row.escalated_to = reference
+        fields.append("escalated_to")
+    from_state = row.state
+    row.state = State.CLOSED
+    row.closed_at = ctx.now
+    row.close_note = note
+    _save(ctx, *fields)
+    _event(ctx, event, from_state=from_state, note=note, public=True, data=data)
+    outbox_enqueue(kind="suggestion.closed", suggestion=row, payload={**data, "action": event})
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Acknowledge 签收, return 退回, co-unit opinion
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def suggestion_acknowledge(*, suggestion: Suggestion, actor: User, expected_version: int | None = None) -> Suggestion:
+    """The lead unit acknowledges (→ in_progress). Late acknowledgement is still accepted and
+    recorded as late in the event."""
+    ctx = _begin("acknowledge", suggestion, actor, expected_version)
+    row = ctx.row
+    late = row.ack_due is not None and ctx.today > row.ack_due
+    from_state = row.state
+    row.state = State.IN_PROGRESS
+    row.acknowledged_at = ctx.now
+    _save(ctx, "state", "acknowledged_at")
+    data: dict[str, Any] = {"late": late, "ack_due": _iso(row.ack_due)}
+    if late and row.ack_due is not None:
+        data["working_days_late"] = ctx.calendar.working_days_between(row.ack_due, ctx.today)
+    _event(ctx, "suggestion.acknowledged", from_state=from_state, public=True, data=data)
+    return row
+
+
+@transaction.atomic
+def suggestion_return(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    reason: str,
+    expected_version: int | None = None,
+) -> Suggestion:
+    """The lead unit returns a hand-over it should not handle, with a reason (→ proposed);
+    all its assignments end and the committee reassigns."""
+    ctx = _begin("return", suggestion, actor, expected_version)
+    row = ctx.row
+    reason = _text(reason)
+    if not reason:
+        raise _fail("reason_required", _("Please give the reason for returning it."), "reason")
+    unit = row.lead_unit
+    Assignment.objects.filter(suggestion=row, is_active=True).update(is_active=False)
+    from_state = row.state
+    row.state = State.PROPOSED
+    row.lead_unit = None
+    row.ack_due = None
+    row.reply_due = None
+    row.acknowledged_at = None
+    row.deadline_basis = {k: v for k, v in row.deadline_basis.items() if k not in {"ack_due", "reply_due", "co_due"}}
+    _save(ctx, "state", "lead_unit", "ack_due", "reply_due", "acknowledged_at", "deadline_basis")
+    data = {"unit": unit.pk if unit else None, "unit_name": unit.name if unit else ""}
+    _event(ctx, "suggestion.returned", from_state=from_state, note=reason, data=data)
+    outbox_enqueue(kind="suggestion.returned", suggestion=row, payload={**data, "reason": reason})
+    return row
+
+
+@transaction.atomic
+def suggestion_co_opinion(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    text: str,
+    expected_version: int | None = None,
+) -> Suggestion:
+    """An active co-unit gives (or revises) its opinion to the lead unit; the state stays."""
+    ctx = _begin("co_opinion", suggestion, actor, expected_version)
+    row = ctx.row
+    text = _text(text)
+    if not text:
+        raise _fail("opinion_required", _("Please write the opinion."), "text")
+    assignments = (
+        Assignment.objects.select_for_update()
+        .filter(suggestion=row, role=AssignmentRole.CO, is_active=True)
+        .select_related("unit")
+        .order_by("opinion_at", "id")
+    )
+    if not ctx.scope.is_admin:
+        assignments = assignments.filter(unit_id__in=ctx.scope.unit_ids)
+    assignment = assignments.first()
+    if assignment is None:
+        raise WorkflowError("not_allowed", MSG_NOT_ALLOWED, status=403)
+    late = assignment.due is not None and ctx.today > assignment.due
+    assignment.opinion = text
+    assignment.opinion_at = ctx.now
+    assignment.save(update_fields=["opinion", "opinion_at"])
+    _save(ctx)
+    _event(
+        ctx,
+        "suggestion.co_opinion_given",
+        from_state=row.state,
+        note=text,
+        data={"unit": assignment.unit_id, "unit_name": assignment.unit.name, "late": late},
+    )
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Extension 延期, supervision 督办
+# ---------------------------------------------------------------------------------------------
+
+
+def _cap() -> int:
+    return int(settings.EXTENSION_CAP_DAYS)
+
+
+@transaction.atomic
+def suggestion_request_extension(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    days: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> Suggestion:
+    """The lead unit asks for more working days before its reply deadline; all extensions
+    together may not exceed EXTENSION_CAP_DAYS; one request at a time."""
+    ctx = _begin("request_extension", suggestion, actor, expected_version)
+    row = ctx.row
+    reason = _text(reason)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise _fail("validation", _("Ask for at least one working day."), "days")
+    if not reason:
+        raise _fail("reason_required", _("Please give the reason for the extension."), "reason")
+    if row.reply_due is not None and ctx.today > row.reply_due:
+        raise _fail(
+            "deadline_passed", _("An extension must be requested before the reply deadline."), "days", status=409
+        )
+    if ExtensionRequest.objects.filter(suggestion=row, status=ExtensionStatus.PENDING).exists():
+        raise _fail(
+            "extension_pending", _("An extension request is already waiting for a decision."), "days", status=409
+        )
+    remaining = _cap() - row.extension_days
+    if days > remaining:
+        raise _fail(
+            "extension_cap_exceeded",
+            _("At most %(remaining)s more working days can be granted (limit %(cap)s in total).")
+            % {"remaining": max(remaining, 0), "cap": _cap()},
+            "days",
+            data={"cap": _cap(), "used": row.extension_days},
+        )
+    request = ExtensionRequest.objects.create(suggestion=row, days=days, reason=reason, requested_by=actor)
+    _save(ctx)
+    data = {"request": request.pk, "days": days, "reply_due": _iso(row.reply_due)}
+    _event(ctx, "suggestion.extension_requested", from_state=row.state, note=reason, data=data)
+    outbox_enqueue(kind="suggestion.extension_requested", suggestion=row, payload={**data, "reason": reason})
+    return row
+
+
+@transaction.atomic
+def suggestion_decide_extension(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    approve: bool,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Suggestion:
+    """Committee staff approve or reject the pending extension request; an approval moves the
+    reply deadline by the requested working days (within the cap)."""
+    ctx = _begin("decide_extension", suggestion, actor, expected_version)
+    row = ctx.row
+    note = _text(note)
+    request = (
+        ExtensionRequest.objects.select_for_update().filter(suggestion=row, status=ExtensionStatus.PENDING).first()
+    )
+    if request is None:
+        raise WorkflowError(
+            "extension_not_pending", _("There is no extension request waiting for a decision."), status=409
+        )
+    old_due = row.reply_due
+    fields: list[str] = []
+    if approve:
+        if row.extension_days + request.days > _cap():
+            raise _fail(
+                "extension_cap_exceeded",
+                _("At most %(remaining)s more working days can be granted (limit %(cap)s in total).")
+                % {"remaining": max(_cap() - row.extension_days, 0), "cap": _cap()},
+                "approve",
+                data={"cap": _cap(), "used": row.extension_days},
+            )
+        basis: dict[str, Any] = dict(row.deadline_basis.get("reply_due") or {})
+        if basis.get("source") != SOURCE_MANUAL and basis.get("start") and isinstance(basis.get("days"), int):
+            total = int(basis["days"]) + request.days
+            result, new_basis = _computed(ctx, dt.date.fromisoformat(basis["start"]), total)
+            basis = {**basis, **new_basis}
+        else:
+            assert old_due is not None
+            result = ctx.calendar.add_working_days(old_due, request.days)
+        basis["extension_days"] = row.extension_days + request.days
+        row.reply_due = result.due
+        row.extension_days += request.days
+        row.deadline_basis = {**row.deadline_basis, "reply_due": basis}
+        fields = ["reply_due", "extension_days", "deadline_basis"]
+        Assignment.objects.filter(suggestion=row, role=AssignmentRole.LEAD, is_active=True).update(due=row.reply_due)
+    request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    request.decided_by = actor
+    request.decided_at = ctx.now
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _save(ctx, *fields)
+    data = {
+        "request": request.pk,
+        "approved": bool(approve),
+        "days": request.days,
+        "old_reply_due": _iso(old_due),
+        "reply_due": _iso(row.reply_due),
+    }
+    _event(ctx, "suggestion.extension_decided", from_state=row.state, note=note, data=data)
+    outbox_enqueue(kind="suggestion.extension_decided", suggestion=row, payload=data)
+    return row
+
+
+@transaction.atomic
+def suggestion_supervise(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Suggestion:
+    """Committee staff raise the supervision level: none → urged → key supervision; the unit is told."""
+    ctx = _begin("supervise", suggestion, actor, expected_version)
+    row = ctx.row
+    if row.supervision_level >= SupervisionLevel.KEY:
+        raise WorkflowError(
+            "supervision_at_maximum", _("This suggestion is already under key supervision."), status=409
+        )
+    row.supervision_level += 1
+    _save(ctx, "supervision_level")
+    data = {"level": row.supervision_level, "lead_unit": row.lead_unit_id, "reply_due": _iso(row.reply_due)}
+    _event(ctx, "suggestion.supervised", from_state=row.state, note=_text(note), data=data)
+    outbox_enqueue(kind="suggestion.supervised", suggestion=row, payload={**data, "note": _text(note)})
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Reply 答复 and follow-up 跟踪办理
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def suggestion_reply(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    category: str,
+    text: str,
+    follow_up_due: dt.date | None = None,
+    attachments: Sequence[Attachment] = (),
+    expected_version: int | None = None,
+) -> Suggestion:
+    """The lead unit replies (→ replied): category A/B/C/D and text; a "B" reply names the
+    date of its next follow-up report. The voter gets a one-time feedback link."""
+    ctx = _begin("reply", suggestion, actor, expected_version)
+    row = ctx.row
+    text = _text(text)
+    if category not in ReplyCategory.values:
+        raise _fail("validation", _("Choose a reply category."), "category")
+    if not text:
+        raise _fail("reply_text_required", _("Please write the reply."), "text")
+    if category == ReplyCategory.B:
+        if follow_up_due is None:
+            raise _fail(
+                "follow_up_due_required",
+                _("A “being solved” reply needs the date of the next progress report."),
+                "follow_up_due",
+            )
+        if follow_up_due < ctx.today:
+            raise _fail("deadline_in_past", _("The follow-up date cannot be in the past."), "follow_up_due")
+    elif follow_up_due is not None:
+        raise _fail("validation", _("Only a “being solved” reply has a follow-up date."), "follow_up_due")
+    attachment_ids = [a.pk for a in attachments]
+    if attachment_ids and Attachment.objects.filter(pk__in=attachment_ids, suggestion=row).count() != len(
+        set(attachment_ids)
+    ):
+        raise _fail("validation", _("An attachment belongs to another suggestion."), "attachments")
+    _close_pending_extension(ctx, str(_("Withdrawn: the unit replied before a decision.")))
+    from_state = row.state
+    row.state = State.REPLIED
+    row.reply_category = category
+    row.reply_text = text
+    row.replied_at = ctx.now
+    row.follow_up_due = follow_up_due
+    row.rating, row.feedback_text, row.feedback_at = "", "", None
+    _set_feedback_due(ctx)
+    _save(
+        ctx,
+        "state",
+        "reply_category",
+        "reply_text",
+        "replied_at",
+        "follow_up_due",
+        "rating",
+        "feedback_text",
+        "feedback_at",
+        "feedback_due",
+        "deadline_basis",
+    )
+    late = row.reply_due is not None and ctx.today > row.reply_due
+    event = _event(
+        ctx,
+        "suggestion.replied",
+        from_state=from_state,
+        public=True,
+        data={
+            "category": category,
+            "follow_up_due": _iso(follow_up_due),
+            "late": late,
+            "rehandle_count": row.rehandle_count,
+            "attachments": attachment_ids,
+        },
+    )
+    if attachment_ids:
+        Attachment.objects.filter(pk__in=attachment_ids).update(event=event)
+    token = feedback_link_create(suggestion=row)
+    outbox_enqueue(
+        kind="suggestion.replied",
+        suggestion=row,
+        payload={
+            "category": category,
+            "resolved_on_spot": False,
+            "feedback_token": token,
+            "feedback_due": _iso(row.feedback_due),
+            "rehandle_count": row.rehandle_count,
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def suggestion_report_follow_up(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    text: str,
+    solved: bool = False,
+    next_due: dt.date | None = None,
+    expected_version: int | None = None,
+) -> Suggestion:
+    """After a "B" reply the lead unit reports progress until solved; each report names the
+    next date unless it says the problem is solved. The state does not change."""
+    ctx = _begin("report_follow_up", suggestion, actor, expected_version)
+    row = ctx.row
+    if row.reply_category != ReplyCategory.B or row.follow_up_due is None:
+        raise WorkflowError("no_follow_up_due", _("No progress report is due on this suggestion."), status=409)
+    text = _text(text)
+    if not text:
+        raise _fail("validation", _("Please describe the progress."), "text")
+    if not solved:
+        if next_due is None:
+            raise _fail("follow_up_due_required", _("Please give the date of the next progress report."), "next_due")
+        if next_due < ctx.today:
+            raise _fail("deadline_in_past", _("The follow-up date cannot be in the past."), "next_due")
+    old_due = row.follow_up_due
+    row.follow_up_due = None if solved else next_due
+    _save(ctx, "follow_up_due")
+    _event(
+        ctx,
+        "suggestion.follow_up_reported",
+        from_state=row.state,
+        note=text,
+        public=True,
+        data={
+            "solved": bool(solved),
+            "previous_due": _iso(old_due),
+            "next_due": _iso(row.follow_up_due),
+            "late": ctx.today > old_due,
+        },
+    )
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Feedback 反馈, close 办结, publish 公示
+# ---------------------------------------------------------------------------------------------
+
+
+def feedback_link_create(*, suggestion: Suggestion) -> str:
+    """A new one-time feedback link for the voter; returns the raw token (only its sha256 is
+    stored). Older unused links of the suggestion stop working."""
+    now = timezone.now()
+    FeedbackToken.objects.filter(suggestion=suggestion, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    raw = secrets.token_urlsafe(32)
+    FeedbackToken.objects.create(
+        suggestion=suggestion,
+        token_hash=_token_hash(raw),
+        expires_at=now + dt.timedelta(days=int(settings.FEEDBACK_LINK_VALID_DAYS)),
+    )
+    return raw
+
+
+MSG_LINK_INVALID = _("This feedback link is not valid.")
+MSG_LINK_USED = _("This feedback link has already been used. Thank you for your feedback.")
+MSG_LINK_EXPIRED = _("This feedback link has expired. Please call the liaison station to give your feedback.")
+
+
+def _check_token(token: FeedbackToken | None, now: dt.datetime) -> FeedbackToken:
+    if token is None:
+        raise _fail("feedback_link_invalid", MSG_LINK_INVALID, "token", status=404)
+    if token.used_at is not None:
+        raise _fail("feedback_link_used", MSG_LINK_USED, "token", status=409)
+    if token.expires_at <= now:
+        raise _fail("feedback_link_expired", MSG_LINK_EXPIRED, "token", status=410)
+    return token
+
+
+def feedback_link_get(*, token: str) -> FeedbackToken:
+    """The feedback link for a raw token, with its suggestion, if it can still be used; raises
+    `feedback_link_invalid`, `feedback_link_used` or `feedback_link_expired` otherwise."""
+    found = FeedbackToken.objects.select_related("suggestion").filter(token_hash=_token_hash(token or "")).first()
+    return _check_token(found, timezone.now())
+
+
+@transaction.atomic
+def suggestion_feedback(
+    *,
+    suggestion: Suggestion,
+    actor: User | None,
+    rating: str,
+    text: str = "",
+    token: str | None = None,
+    expected_version: int | None = None,
+) -> Suggestion:
+    """The voter's rating of a reply: by the voter through the one-time link (`actor=None`),
+    by the receiving representative, or recorded by station or committee staff after a call.
+
+    Satisfied or basically satisfied → closed. Dissatisfied the first time → in_progress again
+    with a re-handling deadline. Dissatisfied after re-handling → stays replied; committee
+    staff decide and close it with a note."""
+    ctx = _lock(suggestion, actor)
+    link: FeedbackToken | None = None
+    if actor is None:
+        # The link is checked first, so a second use says so rather than "wrong state".
+        link = _check_token(
+            FeedbackToken.objects.select_for_update()
+            .filter(suggestion=ctx.row, token_hash=_token_hash(token or ""))
+            .first(),
+            ctx.now,
+        )
+    _check_version(ctx, expected_version)
+    _check_state(ctx, "feedback")
+    _check_party(ctx, "feedback")
+    row = ctx.row
+    text = _text(text)
+    if rating not in Rating.values:
+        raise _fail("validation", _("Choose how satisfied the voter is."), "rating")
+    if len(text) > 2000:
+        raise _fail("validation", _("At most %(limit)s characters.") % {"limit": 2000}, "text")
+    if row.rating:
+        raise WorkflowError(
+            "feedback_already_given", _("Feedback on this reply has already been recorded."), status=409
+        )
+    if link is not None:
+        link.used_at = ctx.now
+        link.save(update_fields=["used_at"])
+    via = "link" if actor is None else ("representative" if ctx.parties == {Party.REPRESENTATIVE} else "staff")
+    from_state = row.state
+    row.rating = rating
+    row.feedback_text = text
+    row.feedback_at = ctx.now
+    row.feedback_due = None
+    fields = ["state", "rating", "feedback_text", "feedback_at", "feedback_due"]
+    rehandle_due: dt.date | None = None
+    if rating in (Rating.SATISFIED, Rating.BASIC):
+        outcome = "closed"
+        row.state = State.CLOSED
+        row.closed_at = ctx.now
+        fields.append("closed_at")
+    elif row.rehandle_count == 0:
+        outcome = "rehandling"
+        result, basis = _computed(ctx, ctx.today, int(settings.REHANDLE_LIMIT_DAYS))
+        rehandle_due = result.due
+        row.state = State.IN_PROGRESS
+        row.rehandle_count += 1
+        row.reply_due = rehandle_due
+        row.follow_up_due = None
+        row.extension_days = 0
+        row.deadline_basis = {**row.deadline_basis, "reply_due": basis}
+        fields += ["rehandle_count", "reply_due", "follow_up_due", "extension_days", "deadline_basis"]
+        Assignment.objects.filter(suggestion=row, role=AssignmentRole.LEAD, is_active=True).update(due=rehandle_due)
+    else:
+        outcome = "committee_decision"
+    _save(ctx, *fields)
+    data = {
+        "rating": rating,
+        "via": via,
+        "outcome": outcome,
+        "rehandle_count": row.rehandle_count,
+        "reply_due": _iso(rehandle_due),
+    }
+    _event(ctx, "suggestion.feedback_received", from_state=from_state, public=True, data=data)
+    outbox_enqueue(kind="suggestion.feedback_received", suggestion=row, payload=data)
+    if outcome == "rehandling":
+        outbox_enqueue(
+            kind="suggestion.rehandling",
+            suggestion=row,
+            payload={
+                "reply_due": _iso(rehandle_due),
+                "lead_unit": row.lead_unit_id,
+                "rehandle_count": row.rehandle_count,
+            },
+        )
+    return row
+
+
+def _close_reason(row: Suggestion, today: dt.date) -> str | None:
+    """Why committee staff may close a replied suggestion now, or None."""
+    if row.rating == Rating.DISSATISFIED and row.rehandle_count >= 1:
+        return "committee_decision"
+    if not row.rating and (row.feedback_due is None or today > row.feedback_due):
+        return "no_feedback"
+    return None
+
+
+@transaction.atomic
+def suggestion_close(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Suggestion:
+    """Committee staff close a replied suggestion when no feedback came within the feedback
+    limit, or after a second dissatisfaction (then with a note) (→ closed)."""
+    ctx = _begin("close", suggestion, actor, expected_version)
+    row = ctx.row
+    note = _text(note)
+    reason = _close_reason(row, ctx.today)
+    if reason is None:
+        raise WorkflowError(
+            "feedback_pending",
+            _("The voter can still give feedback until %(date)s; close it after that.")
+            % {"date": _iso(row.feedback_due) or ""},
+            status=409,
+        )
+    if reason == "committee_decision" and not note:
+        raise _fail("note_required", _("Please write the committee's conclusion."), "note")
+    from_state = row.state
+    row.state = State.CLOSED
+    row.closed_at = ctx.now
+    row.close_note = note
+    row.feedback_due = None
+    _save(ctx, "state", "closed_at", "close_note", "feedback_due")
+    data = {"reason": reason}
+    _event(ctx, "suggestion.closed", from_state=from_state, note=note, public=True, data=data)
+    outbox_enqueue(kind="suggestion.closed", suggestion=row, payload={**data, "action": "suggestion.closed"})
+    return row
+
+
+@transaction.atomic
+def suggestion_publish(*, suggestion: Suggestion, actor: User, expected_version: int | None = None) -> Suggestion:
+    """Committee staff put a closed suggestion on the public board (the voter's name and
+    phone are masked there)."""
+    ctx = _begin("publish", suggestion, actor, expected_version)
+    row = ctx.row
+    if row.is_published:
+        raise WorkflowError("already_published", _("This suggestion is already on the public board."), status=409)
+    row.is_published = True
+    row.published_at = ctx.now
+    _save(ctx, "is_published", "published_at")
+    _event(ctx, "suggestion.published", from_state=row.state, public=True)
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# What may this user do now?
+# ---------------------------------------------------------------------------------------------
+
+
+def allowed_actions(*, suggestion: Suggestion, user: User | AnonymousUser | None) -> list[str]:
+    """The actions this user may take on this suggestion now, in display order.
+
+    It reads, it does not lock: an action offered here can still be refused when someone
+    else acts first. The voter's feedback link is not an action of a user and is not listed.
+    """
+    if user is None or not user.is_authenticated:
+        return []
+    scope = user_scope(user)
+    parties = _parties(user, suggestion, scope)
+    if not parties:
+        return []
+    today = timezone.localdate()
+    result: list[str] = []
+    for action in ACTIONS:
+        transition = TRANSITIONS[action]
+        if suggestion.state not in transition.sources or not parties & transition.parties:
+            continue
+        if not _precondition(action, suggestion, today):
+            continue
+        result.append(action)
+    return result
+
+
+def _precondition(action: str, row: Suggestion, today: dt.date) -> bool:
+    if action == "request_extension":
+        return (
+            (row.reply_due is None or today <= row.reply_due)
+            and row.extension_days < _cap()
+            and not ExtensionRequest.objects.filter(suggestion=row, status=ExtensionStatus.PENDING).exists()
+        )
+    if action == "decide_extension":
+        return ExtensionRequest.objects.filter(suggestion=row, status=ExtensionStatus.PENDING).exists()
+    if action == "supervise":
+        return row.supervision_level < SupervisionLevel.KEY
+    if action == "report_follow_up":
+        return row.reply_category == ReplyCategory.B and row.follow_up_due is not None
+    if action == "feedback":
+        return not row.rating
+    if action == "close":
+        return _close_reason(row, today) is not None
+    if action == "publish":
+        return not row.is_published
+    if action == "co_opinion":
+        return Assignment.objects.filter(suggestion=row, role=AssignmentRole.CO, is_active=True).exists()
+    return True
