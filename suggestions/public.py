@@ -11,11 +11,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hmac
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
+from django.db import models
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -23,13 +23,24 @@ from django.utils.translation import gettext as _
 
 from stations.models import Region
 from suggestions.masking import mask_name, mask_text
-from suggestions.models import Category, HandlingUnit, Rating, ReplyCategory, Route, State, Suggestion, SuggestionEvent
+from suggestions.tracking import tracking_code_normalize
+from suggestions.models import (
+    Category,
+    HandlingUnit,
+    Rating,
+    ReplyCategory,
+    Route,
+    State,
+    Suggestion,
+    SuggestionEvent,
+)
 
 # --- The voter's timeline ---------------------------------------------------------
 
 # Workflow actions a voter sees, and what they are called on the public page. Everything
-# else (sorting notes, proposals, returns, supervision, co-unit opinions, extension
-# requests) is internal work and stays off the public timeline.
+# else (sorting, proposals, returns, supervision, co-unit opinions, extension requests) is
+# internal work and stays off the public timeline, and so do all notes staff wrote: only the
+# reply and the unit's progress reports, both masked, are shown as text.
 PUBLIC_ACTIONS = {
     "suggestion.recorded": "received",
     "suggestion.merged": "merged",
@@ -41,6 +52,8 @@ PUBLIC_ACTIONS = {
     "suggestion.follow_up_reported": "follow_up",
     "suggestion.feedback_received": "rated",
     "suggestion.declined": "declined",
+    "suggestion.converted": "declined",
+    "suggestion.escalated": "declined",
     "suggestion.closed": "closed",
     "suggestion.published": "published",
 }
@@ -56,12 +69,10 @@ class PublicEvent:
     unit: str = ""
     due: dt.date | None = None
     text: str = ""
-    rating: str = ""
+    detail: str = ""
 
 
 def _as_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
     if isinstance(value, str) and value:
         try:
             return dt.date.fromisoformat(value[:10])
@@ -70,86 +81,69 @@ def _as_date(value: object) -> dt.date | None:
     return None
 
 
-def _first(data: dict[str, Any], *keys: str) -> Any:
-    for key in keys:
-        value = data.get(key)
-        if value not in (None, ""):
-            return value
-    return None
-
-
-def _unit_names(events: Iterable[SuggestionEvent]) -> dict[int, str]:
-    ids: set[int] = set()
-    for event in events:
-        unit_id = _first(event.data or {}, "lead_unit_id", "lead_unit")
-        if isinstance(unit_id, int):
-            ids.add(unit_id)
-    if not ids:
-        return {}
-    return dict(HandlingUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
+def _label(choices: type[models.TextChoices], value: object) -> str:
+    return str(choices(value).label) if isinstance(value, str) and value in choices.values else ""
 
 
 def public_timeline(suggestion: Suggestion) -> list[PublicEvent]:
     """The public steps of a suggestion, oldest first, without staff names or internal notes.
 
-    Free text shown (replies, progress reports) is masked with the submitter's name.
+    Free text shown (the reply, progress reports) is masked with the submitter's name. The
+    reply text is the current one: an earlier reply replaced by re-handling shows its date only.
     """
     public_events = SuggestionEvent.objects.filter(suggestion=suggestion, action__in=PUBLIC_ACTIONS)
-    events = list(public_events.order_by("created_at", "id"))
-    names = _unit_names(events)
-    mask_names = (suggestion.submitter_name,)
-    reply_events = [e for e in events if PUBLIC_ACTIONS[e.action] == "replied"]
-    last_reply = reply_events[-1] if reply_events else None
+    events = list(public_events.only("action", "created_at", "data", "note", "to_state").order_by("created_at", "id"))
+    names = (suggestion.submitter_name,)
+    replies = [e for e in events if PUBLIC_ACTIONS[e.action] == "replied"]
+    last_reply = replies[-1] if replies else None
     timeline: list[PublicEvent] = []
     for event in events:
         code = PUBLIC_ACTIONS[event.action]
         data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
+        at = event.created_at
         if code == "received":
-            timeline.append(PublicEvent(code, _("Received"), event.created_at))
+            timeline.append(PublicEvent(code, _("Received"), at))
         elif code == "merged":
-            timeline.append(
-                PublicEvent(code, _("Merged with an earlier suggestion on the same issue"), event.created_at)
-            )
+            timeline.append(PublicEvent(code, _("Merged with an earlier suggestion on the same issue"), at))
         elif code == "handed_over":
-            unit_id = _first(data, "lead_unit_id", "lead_unit")
-            unit = _first(data, "lead_unit_name") or (names.get(unit_id) if isinstance(unit_id, int) else None)
-            if not unit and suggestion.lead_unit_id is not None:
-                unit = suggestion.lead_unit.name if suggestion.lead_unit else ""
-            due = _as_date(_first(data, "reply_due", "due"))
-            timeline.append(PublicEvent(code, _("Handed over"), event.created_at, unit=str(unit or ""), due=due))
+            unit = str(data.get("lead_unit_name") or "")
+            timeline.append(PublicEvent(code, _("Handed over"), at, unit=unit, due=_as_date(data.get("reply_due"))))
         elif code == "acknowledged":
-            timeline.append(PublicEvent(code, _("Accepted by the handling unit"), event.created_at))
+            timeline.append(PublicEvent(code, _("Accepted by the handling unit"), at))
         elif code == "extended":
-            if data.get("approve") is False or data.get("approved") is False or data.get("status") == "rejected":
-                continue
-            due = _as_date(_first(data, "reply_due", "new_reply_due", "due"))
-            timeline.append(PublicEvent(code, _("Reply date extended"), event.created_at, due=due))
+            if data.get("approved") is True:
+                timeline.append(PublicEvent(code, _("Reply date extended"), at, due=_as_date(data.get("reply_due"))))
         elif code == "replied":
-            text = _first(data, "text", "reply_text")
-            if text is None and event is last_reply:
-                text = suggestion.reply_text
+            text = suggestion.reply_text if event is last_reply else ""
             timeline.append(
-                PublicEvent(code, _("Replied"), event.created_at, text=mask_text(str(text or ""), names=mask_names))
+                PublicEvent(
+                    code,
+                    _("Replied"),
+                    at,
+                    text=mask_text(text, names=names),
+                    detail=_label(ReplyCategory, data.get("category")),
+                )
             )
         elif code == "follow_up":
-            text = str(_first(data, "text") or "")
+            label = _("Progress reported: solved") if data.get("solved") else _("Progress reported")
             timeline.append(
-                PublicEvent(code, _("Progress reported"), event.created_at, text=mask_text(text, names=mask_names))
+                PublicEvent(
+                    code, label, at, text=mask_text(event.note, names=names), due=_as_date(data.get("next_due"))
+                )
             )
         elif code == "rated":
-            rating = str(_first(data, "rating") or "")
-            label = Rating(rating).label if rating in Rating.values else ""
-            timeline.append(PublicEvent(code, _("Rated by the voter"), event.created_at, rating=str(label)))
-            if event.to_state == State.IN_PROGRESS:
-                timeline.append(PublicEvent("rehandling", _("Being handled again"), event.created_at))
+            timeline.append(PublicEvent(code, _("Rated by the voter"), at, detail=_label(Rating, data.get("rating"))))
+            if data.get("outcome") == "rehandling":
+                timeline.append(
+                    PublicEvent("rehandling", _("Being handled again"), at, due=_as_date(data.get("reply_due")))
+                )
         elif code == "declined":
-            route = str(_first(data, "route") or suggestion.route or "")
-            label = Route(route).label if route in Route.values else _("Closed")
-            timeline.append(PublicEvent(code, str(label), event.created_at))
+            label = _label(Route, data.get("route")) or str(_("Not accepted"))
+            timeline.append(PublicEvent(code, _("Closed"), at, detail=label))
         elif code == "closed":
-            timeline.append(PublicEvent(code, _("Closed"), event.created_at))
+            timeline.append(PublicEvent(code, _("Closed"), at))
         elif code == "published":
-            timeline.append(PublicEvent(code, _("Published on the public board"), event.created_at))
+            timeline.append(PublicEvent(code, _("Published on the public board"), at))
     return timeline
 
 
@@ -160,17 +154,16 @@ def _digits(text: str) -> str:
     return "".join(str(int(ch)) for ch in text if ch.isdecimal())
 
 
-def suggestion_lookup(*, tracking_code: str | None, phone_last4: str) -> Suggestion | None:
-    """The suggestion with this tracking code if the phone's last four digits match, else None.
+def suggestion_lookup(*, tracking_code: str, phone_last4: str) -> Suggestion | None:
+    """The suggestion with this tracking code (as typed) if the phone's last four digits match, else None.
 
     A wrong code and a wrong phone take the same path: one indexed query and one
     constant-time comparison, so neither the answer nor its timing tells them apart.
     """
+    code = tracking_code_normalize(tracking_code)
     last4 = _digits(phone_last4)
     suggestion = (
-        Suggestion.objects.select_related("lead_unit", "category", "region")
-        .filter(tracking_code=tracking_code or "")
-        .first()
+        Suggestion.objects.select_related("lead_unit", "category", "region").filter(tracking_code=code or "").first()
     )
     stored = suggestion.submitter_phone_last4 if suggestion is not None else ""
     # Compare against a dummy when there is no row, so both cases do the same work.
