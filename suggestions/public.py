@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from stations.models import Region
 from suggestions.masking import mask_name, mask_text
-from suggestions.tracking import tracking_code_normalize
 from suggestions.models import (
     Category,
     HandlingUnit,
@@ -34,6 +33,7 @@ from suggestions.models import (
     Suggestion,
     SuggestionEvent,
 )
+from suggestions.tracking import tracking_code_normalize
 
 # --- The voter's timeline ---------------------------------------------------------
 
