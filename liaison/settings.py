@@ -283,3 +283,6 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"]  # SQLite (embedded default) ignores nu
 CAPTCHA_IMAGE_SIZE = (120, 40)
 CAPTCHA_LENGTH = 4
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", False)
+
+# Benchmark floor endpoints under /_bench/ (bench/urls.py); only `make bench` turns them on.
+BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)

@@ -15,5 +15,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
 ]
 
+if settings.BENCH_ENDPOINTS:
+    urlpatterns += [path("_bench/", include("bench.urls"))]
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
