@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "representatives",
     "suggestions",
     "notifications",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +284,12 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"]  # SQLite (embedded default) ignores nu
 CAPTCHA_IMAGE_SIZE = (120, 40)
 CAPTCHA_LENGTH = 4
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", False)
+
+# --- Voter site (public/): rate limits ----------------------------------------
+PUBLIC_SUBMIT_PER_IP_PER_HOUR = env_int("PUBLIC_SUBMIT_PER_IP_PER_HOUR", 10, minimum=1)
+PUBLIC_SUBMIT_PER_PHONE_PER_DAY = env_int("PUBLIC_SUBMIT_PER_PHONE_PER_DAY", 5, minimum=1)
+PUBLIC_LOOKUP_PER_CODE_PER_HOUR = env_int("PUBLIC_LOOKUP_PER_CODE_PER_HOUR", 5, minimum=1)
+PUBLIC_LOOKUP_PER_IP_PER_HOUR = env_int("PUBLIC_LOOKUP_PER_IP_PER_HOUR", 30, minimum=1)
 
 # Benchmark floor endpoints under /_bench/ (bench/urls.py); only `make bench` turns them on.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
