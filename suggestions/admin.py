@@ -1,10 +1,16 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import ngettext
 
+from accounts.models import User
+from suggestions import workflow
 from suggestions.models import (
     Assignment,
     Attachment,
+    CalendarYear,
     Category,
     ExtensionRequest,
     HandlingUnit,
@@ -132,6 +138,92 @@ class ExtensionRequestAdmin(admin.ModelAdmin[ExtensionRequest]):
 
 @admin.register(HolidayOverride)
 class HolidayOverrideAdmin(admin.ModelAdmin[HolidayOverride]):
+    """Corrections to the statutory calendar. Saving or deleting one recalculates the running
+    deadlines it touches, with an event on each suggestion whose deadline moved."""
+
     list_display = ["date", "is_working_day", "note", "updated_at"]
     list_filter = ["is_working_day"]
     date_hierarchy = "date"
+    exclude = ["created_by"]
+
+    def save_model(self, request: HttpRequest, obj: HolidayOverride, form: Any, change: bool) -> None:
+        previous = HolidayOverride.objects.filter(pk=obj.pk).values_list("date", flat=True).first() if change else None
+        user = _user(request)
+        if not change:
+            obj.created_by = user
+        super().save_model(request, obj, form, change)
+        moved = workflow.deadlines_recalculate(
+            actor=user,
+            dates={obj.date} | ({previous} if previous else set()),
+            reason=workflow.calendar_change_reason(date=obj.date, is_working_day=obj.is_working_day),
+        )
+        _report(self, request, moved)
+
+    def delete_model(self, request: HttpRequest, obj: HolidayOverride) -> None:
+        day = obj.date
+        super().delete_model(request, obj)
+        moved = workflow.deadlines_recalculate(
+            actor=_user(request), dates=[day], reason=workflow.calendar_change_reason(removed=day)
+        )
+        _report(self, request, moved)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[HolidayOverride]) -> None:
+        days = list(queryset.values_list("date", flat=True))
+        super().delete_queryset(request, queryset)
+        moved = workflow.deadlines_recalculate(
+            actor=_user(request), dates=days, reason=workflow.calendar_change_reason()
+        )
+        _report(self, request, moved)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
+    """A year whose holiday overrides are complete: deadlines reaching into it are no longer
+    provisional. Saving or deleting recalculates the running deadlines of that year."""
+
+    list_display = ["year", "overrides_complete", "note", "updated_at"]
+    exclude = ["updated_by"]
+
+    def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
+        previous = CalendarYear.objects.filter(pk=obj.pk).values_list("year", flat=True).first() if change else None
+        obj.updated_by = _user(request)
+        super().save_model(request, obj, form, change)
+        moved = workflow.deadlines_recalculate(
+            actor=obj.updated_by,
+            years={obj.year} | ({previous} if previous else set()),
+            reason=workflow.calendar_change_reason(year=obj.year, complete=obj.overrides_complete),
+        )
+        _report(self, request, moved)
+
+    def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:
+        year = obj.year
+        super().delete_model(request, obj)
+        moved = workflow.deadlines_recalculate(
+            actor=_user(request), years=[year], reason=workflow.calendar_change_reason(year=year, complete=False)
+        )
+        _report(self, request, moved)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarYear]) -> None:
+        years = list(queryset.values_list("year", flat=True))
+        super().delete_queryset(request, queryset)
+        moved = workflow.deadlines_recalculate(
+            actor=_user(request), years=years, reason=workflow.calendar_change_reason()
+        )
+        _report(self, request, moved)
+
+
+def _user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+def _report(model_admin: admin.ModelAdmin[Any], request: HttpRequest, moved: int) -> None:
+    if moved:
+        model_admin.message_user(
+            request,
+            ngettext(
+                "The deadline of %(count)d running suggestion was recalculated.",
+                "The deadlines of %(count)d running suggestions were recalculated.",
+                moved,
+            )
+            % {"count": moved},
+        )

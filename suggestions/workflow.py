@@ -39,6 +39,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -63,11 +64,13 @@ from suggestions.models import (
     Assignment,
     AssignmentRole,
     Attachment,
+    CalendarYear,
     Category,
     ExtensionRequest,
     ExtensionStatus,
     FeedbackToken,
     HandlingUnit,
+    HolidayOverride,
     Rating,
     ReplyCategory,
     Route,
@@ -1094,6 +1097,43 @@ def suggestion_supervise(
 # ---------------------------------------------------------------------------------------------
 
 
+_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"%PDF-", 0, "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"GIF87a", 0, "image/gif"),
+    (b"GIF89a", 0, "image/gif"),
+    (b"WEBP", 8, "image/webp"),
+)
+
+
+def _upload_content_type(upload: UploadedFile) -> str:
+    """The content type of an uploaded reply attachment, judged by its first bytes (pictures
+    and PDF only) and its size; the forms check more thoroughly, this guards other callers."""
+    name = upload.name or ""
+    size = upload.size or 0
+    if size == 0:
+        raise _fail("attachment_empty", _("“%(name)s” is empty.") % {"name": name}, "attachments")
+    if size > int(settings.ATTACHMENT_MAX_BYTES):
+        raise _fail(
+            "attachment_too_big",
+            _("“%(name)s” is too big: at most %(max)s MB per file.")
+            % {"name": name, "max": f"{int(settings.ATTACHMENT_MAX_BYTES) / (1024 * 1024):g}"},
+            "attachments",
+        )
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, offset, content_type in _SIGNATURES:
+        if head[offset : offset + len(signature)] == signature and (offset == 0 or head[:4] == b"RIFF"):
+            return content_type
+    raise _fail(
+        "attachment_type",
+        _("“%(name)s” is not a picture (JPEG, PNG, GIF, WebP) or a PDF document.") % {"name": name},
+        "attachments",
+    )
+
+
 @transaction.atomic
 def suggestion_reply(
     *,
@@ -1102,7 +1142,7 @@ def suggestion_reply(
     category: str,
     text: str,
     follow_up_due: dt.date | None = None,
-    attachments: Sequence[Attachment] = (),
+    attachments: Sequence[Attachment | UploadedFile] = (),
     expected_version: int | None = None,
 ) -> Suggestion:
     """The lead unit replies (→ replied): category A/B/C/D and text; a "B" reply names the
@@ -1125,7 +1165,9 @@ def suggestion_reply(
             raise _fail("deadline_in_past", _("The follow-up date cannot be in the past."), "follow_up_due")
     elif follow_up_due is not None:
         raise _fail("validation", _("Only a “being solved” reply has a follow-up date."), "follow_up_due")
-    attachment_ids = [a.pk for a in attachments]
+    existing = [a for a in attachments if isinstance(a, Attachment)]
+    uploads = [(u, _upload_content_type(u)) for u in attachments if not isinstance(u, Attachment)]
+    attachment_ids = [a.pk for a in existing]
     if attachment_ids and Attachment.objects.filter(pk__in=attachment_ids, suggestion=row).count() != len(
         set(attachment_ids)
     ):
@@ -1168,6 +1210,22 @@ def suggestion_reply(
     )
     if attachment_ids:
         Attachment.objects.filter(pk__in=attachment_ids).update(event=event)
+    for upload, content_type in uploads:
+        stored = Attachment(
+            suggestion=row,
+            event=event,
+            original_name=(upload.name or "attachment")[-255:],
+            content_type=content_type,
+            size=upload.size or 0,
+            uploaded_by=actor,
+            is_public=False,
+        )
+        stored.file.save(upload.name or "attachment", upload, save=False)
+        stored.save()
+        attachment_ids.append(stored.pk)
+    if uploads:
+        event.data = {**event.data, "attachments": attachment_ids}
+        event.save(update_fields=["data"])
     token = feedback_link_create(suggestion=row)
     outbox_enqueue(
         kind="suggestion.replied",
@@ -1469,3 +1527,203 @@ def _precondition(action: str, row: Suggestion, today: dt.date) -> bool:
     if action == "co_opinion":
         return Assignment.objects.filter(suggestion=row, role=AssignmentRole.CO, is_active=True).exists()
     return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar corrections: recalculate the deadlines still running
+# ---------------------------------------------------------------------------------------------
+
+# Which deadline runs in which state; `co_due` lives on the co-units' assignments.
+RUNNING_DEADLINES: dict[str, frozenset[State]] = {
+    "ack_due": frozenset({State.ASSIGNED}),
+    "reply_due": frozenset({State.ASSIGNED, State.IN_PROGRESS}),
+    "co_due": frozenset({State.ASSIGNED, State.IN_PROGRESS}),
+    "feedback_due": frozenset({State.REPLIED}),
+}
+_RUNNING_STATES = frozenset().union(*RUNNING_DEADLINES.values())
+
+
+def _recomputed(calendar: WorkingCalendar, basis: dict[str, Any]) -> tuple[DeadlineResult, DeadlineBasis] | None:
+    if not basis or basis.get("source") == SOURCE_MANUAL:
+        return None
+    try:
+        start = dt.date.fromisoformat(str(basis["start"]))
+        days = int(basis["days"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    result = calendar.add_working_days(start, days)
+    return result, result.basis(start=start, days=days)
+
+
+@transaction.atomic
+def deadlines_recalculate(
+    *,
+    actor: User | None,
+    dates: Iterable[dt.date] = (),
+    years: Iterable[int] = (),
+    reason: str = "",
+) -> int:
+    """After the calendar changed on `dates` (an override added, changed or removed) or for
+    whole `years` (their overrides declared complete or no longer complete), recompute every
+    computed deadline still running that counts across them. Each suggestion whose deadline
+    moves, or stops or starts being provisional, gets one `suggestion.deadline_recalculated`
+    event and a new version. Dates set by hand are left alone. Returns how many changed.
+
+    Only deadlines ending on or after the earliest changed day can be affected, so the
+    candidates are one indexed range query per deadline field.
+    """
+    starts = [*dates, *(dt.date(y, 1, 1) for y in years)]
+    if not starts:
+        return 0
+    earliest = min(starts)
+    candidate_ids = set(
+        Suggestion.objects.filter(state__in=RUNNING_DEADLINES["reply_due"], reply_due__gte=earliest).values_list(
+            "pk", flat=True
+        )
+    ) | set(Suggestion.objects.filter(state=State.REPLIED, feedback_due__gte=earliest).values_list("pk", flat=True))
+    if not candidate_ids:
+        return 0
+    calendar = WorkingCalendar()
+    now = timezone.now()
+    today = timezone.localdate(now)
+    scope = _scope(actor)
+    changed = 0
+    rows = (
+        Suggestion.objects.select_for_update(of=("self",))
+        .filter(pk__in=candidate_ids, state__in=_RUNNING_STATES)
+        .order_by("pk")
+    )
+    change_info = {"dates": sorted({d.isoformat() for d in dates}), "years": sorted(set(years))}
+    for row in rows:
+        ctx = _Ctx(row=row, actor=actor, scope=scope, parties=frozenset(), now=now, today=today, calendar=calendar)
+        basis_all = dict(row.deadline_basis)
+        changes: dict[str, dict[str, Any]] = {}
+        fields: list[str] = []
+        for name, states in RUNNING_DEADLINES.items():
+            if row.state not in states:
+                continue
+            old_basis = basis_all.get(name)
+            if not isinstance(old_basis, dict):
+                continue
+            recomputed = _recomputed(calendar, old_basis)
+            if recomputed is None:
+                continue
+            result, new_basis = recomputed
+            if name == "co_due":
+                old_due = (
+                    Assignment.objects.filter(suggestion=row, role=AssignmentRole.CO, is_active=True)
+                    .values_list("due", flat=True)
+                    .first()
+                )
+            else:
+                old_due = getattr(row, name)
+            if (
+                old_due == result.due
+                and old_basis.get("source") == new_basis["source"]
+                and old_basis.get("provisional") == new_basis["provisional"]
+            ):
+                continue
+            changes[name] = {
+                "old": _iso(old_due),
+                "new": result.due.isoformat(),
+                "source": result.source,
+                "provisional": result.provisional,
+            }
+            basis_all[name] = {**old_basis, **new_basis}
+            if name == "co_due":
+                Assignment.objects.filter(suggestion=row, role=AssignmentRole.CO, is_active=True).update(due=result.due)
+            else:
+                setattr(row, name, result.due)
+                fields.append(name)
+                if name == "reply_due":
+                    Assignment.objects.filter(suggestion=row, role=AssignmentRole.LEAD, is_active=True).update(
+                        due=result.due
+                    )
+        if not changes:
+            continue
+        row.deadline_basis = basis_all
+        _save(ctx, "deadline_basis", *fields)
+        _event(
+            ctx,
+            "suggestion.deadline_recalculated",
+            from_state=row.state,
+            note=_text(reason),
+            data={"changes": changes, **change_info},
+        )
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def holiday_override_set(*, actor: User | None, date: dt.date, is_working_day: bool, note: str = "") -> int:
+    """Add or change the override for one day and recalculate the running deadlines it touches.
+
+    Returns how many suggestions' deadlines moved."""
+    override, created = HolidayOverride.objects.select_for_update().get_or_create(
+        date=date, defaults={"is_working_day": is_working_day, "note": note, "created_by": actor}
+    )
+    if not created:
+        if override.is_working_day == is_working_day and override.note == note:
+            return 0
+        override.is_working_day = is_working_day
+        override.note = note
+        override.save(update_fields=["is_working_day", "note", "updated_at"])
+    return deadlines_recalculate(actor=actor, dates=[date], reason=_override_reason(date, is_working_day))
+
+
+@transaction.atomic
+def holiday_override_remove(*, actor: User | None, date: dt.date) -> int:
+    """Remove the override for one day (the package or the weekday rule decides again)."""
+    deleted, _unused = HolidayOverride.objects.filter(date=date).delete()
+    if not deleted:
+        return 0
+    return deadlines_recalculate(actor=actor, dates=[date], reason=calendar_change_reason(removed=date))
+
+
+@transaction.atomic
+def calendar_year_set(*, actor: User | None, year: int, overrides_complete: bool, note: str = "") -> int:
+    """Declare whether a year's holiday overrides are complete: deadlines reaching into it stop
+    (or start again) being provisional and are recalculated."""
+    if not 1900 <= year <= 2999:
+        raise _fail("validation", _("Enter a year between 1900 and 2999."), "year")
+    row, created = CalendarYear.objects.select_for_update().get_or_create(
+        year=year, defaults={"overrides_complete": overrides_complete, "note": note, "updated_by": actor}
+    )
+    if not created:
+        if row.overrides_complete == overrides_complete and row.note == note:
+            return 0
+        row.overrides_complete = overrides_complete
+        row.note = note
+        row.updated_by = actor
+        row.save(update_fields=["overrides_complete", "note", "updated_by", "updated_at"])
+    return deadlines_recalculate(actor=actor, years=[year], reason=_year_reason(year, overrides_complete))
+
+
+def _override_reason(date: dt.date, is_working_day: bool) -> str:
+    if is_working_day:
+        return str(_("Calendar corrected: %(date)s is a working day.") % {"date": date})
+    return str(_("Calendar corrected: %(date)s is a holiday.") % {"date": date})
+
+
+def _year_reason(year: int, complete: bool) -> str:
+    if complete:
+        return str(_("The official holidays of %(year)s have been entered.") % {"year": year})
+    return str(_("The holidays of %(year)s are marked incomplete again.") % {"year": year})
+
+
+def calendar_change_reason(
+    *,
+    date: dt.date | None = None,
+    is_working_day: bool | None = None,
+    removed: dt.date | None = None,
+    year: int | None = None,
+    complete: bool | None = None,
+) -> str:
+    """The note recorded on recalculated suggestions, for callers such as the admin."""
+    if date is not None and is_working_day is not None:
+        return _override_reason(date, is_working_day)
+    if removed is not None:
+        return str(_("Calendar correction for %(date)s removed.") % {"date": removed})
+    if year is not None and complete is not None:
+        return _year_reason(year, complete)
+    return str(_("Calendar correction."))
