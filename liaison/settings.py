@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "liaison.rest.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "liaison.urls"
@@ -214,13 +215,17 @@ FEEDBACK_LINK_VALID_DAYS = env_int("FEEDBACK_LINK_VALID_DAYS", 30, minimum=1)
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with a WWW-Authenticate header, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "liaison.rest.LiaisonAutoSchema",
+    "EXCEPTION_HANDLER": "liaison.rest.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "liaison.pagination.CursorPage",
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", 50, minimum=1),
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -228,6 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "60/minute"),
         "user": env_str("API_THROTTLE_USER", "1200/minute"),
+        "open311": env_str("API_THROTTLE_OPEN311", "60/minute"),
     },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
 }
@@ -239,6 +245,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SuggestionStateEnum": "suggestions.models.State",
+        "ReplyCategoryEnum": "suggestions.models.ReplyCategory",
+        "ChannelEnum": "stations.models.VisitChannel",
+    },
 }
 
 # --- Security ---------------------------------------------------------------

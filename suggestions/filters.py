@@ -13,6 +13,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from stations.models import Region, Station, VisitChannel
 from stations.selectors import station_list
@@ -23,6 +25,7 @@ from suggestions.models import (
     State,
     Suggestion,
     SupervisionLevel,
+    UnitKind,
 )
 from suggestions.tracking import tracking_code_normalize
 
@@ -117,6 +120,7 @@ class SuggestionFilter(django_filters.FilterSet):
         co = Assignment.objects.filter(suggestion=OuterRef("pk"), unit=value, is_active=True)
         return queryset.filter(Q(lead_unit=value) | Q(Exists(co)))
 
+    @extend_schema_field(OpenApiTypes.BOOL)
     def filter_overdue(self, queryset: QuerySet[Suggestion], name: str, value: bool | None) -> QuerySet[Suggestion]:
         if value is None:
             return queryset
@@ -130,3 +134,28 @@ class SuggestionFilter(django_filters.FilterSet):
         if code is not None:
             return queryset.filter(Q(tracking_code=code) | Q(title__icontains=text))
         return queryset.filter(title__icontains=text)
+
+
+class HandlingUnitFilter(django_filters.FilterSet):
+    region = django_filters.ModelChoiceFilter(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        to_field_name="code",
+        method="filter_region",
+        widget=forms.TextInput,
+        help_text=_("Official code of a region; units of the region and every region below it match."),
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=UnitKind.choices)
+    is_active = django_filters.BooleanFilter(label=_("Active"), widget=forms.NullBooleanSelect)
+    q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains", max_length=64)
+
+    class Meta:
+        model = HandlingUnit
+        fields: list[str] = []
+
+    def filter_region(
+        self, queryset: QuerySet[HandlingUnit], name: str, value: Region | None
+    ) -> QuerySet[HandlingUnit]:
+        if value is None:
+            return queryset
+        return queryset.filter(region__in=Region.objects.filter(path__startswith=value.path).values("id"))

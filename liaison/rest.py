@@ -1,0 +1,213 @@
+"""What every REST endpoint shares: the error format, cursor pagination and the schema rules.
+
+Every error leaves the API as JSON `{"code": ..., "message": ..., "fields": {...}}`:
+the domain's `WorkflowError` with its own code and status, DRF's validation errors as
+400 "validation" with the messages per field, and Django's own 404/500 pages under
+/api/ rewritten by `ApiErrorMiddleware`, so a client never has to parse HTML.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+
+from suggestions.errors import WorkflowError
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+
+
+# --- The error body ------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
+    """The body of every error response.
+
+    `code` is stable and meant for programs (for example `invalid_state`, `stale_version`,
+    `validation`, `not_found`); `message` is for people, in the request's language;
+    `fields` maps an input field (dotted for nested input, e.g. `suggestions.1.title`)
+    to its messages and is empty when the error is not about one field.
+    """
+
+    # A field named "fields" would shadow Serializer.fields, so the fields are built here.
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {
+            "code": serializers.CharField(help_text="Machine-readable error code."),
+            "message": serializers.CharField(help_text="Human-readable message in the request's language."),
+            "fields": serializers.DictField(
+                child=serializers.ListField(child=serializers.CharField()),
+                help_text="Messages per input field; empty when the error concerns no single field.",
+            ),
+        }
+
+
+def error_body(code: str, message: str, fields: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "fields": dict(fields or {})}
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"dotted.field": ["message", ...]}."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, Mapping):
+        for key, value in detail.items():
+            name = "" if key == "non_field_errors" else str(key)
+            out.update(flatten_errors(value, f"{prefix}.{name}" if prefix and name else prefix or name))
+    elif isinstance(detail, list) and any(isinstance(item, Mapping | list) for item in detail):
+        for index, value in enumerate(detail):
+            if value:
+                out.update(flatten_errors(value, f"{prefix}.{index}" if prefix else str(index)))
+    elif isinstance(detail, list):
+        out.setdefault(prefix or "non_field_errors", []).extend(str(item) for item in detail)
+    else:
+        out.setdefault(prefix or "non_field_errors", []).append(str(detail))
+    return out
+
+
+def _first_message(fields: Mapping[str, list[str]]) -> str:
+    for name, messages in fields.items():
+        if messages:
+            return f"{name}: {messages[0]}" if name != "non_field_errors" else messages[0]
+    return _("The input is not valid.")
+
+
+def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every refusal as JSON with a code; unexpected errors stay 500s."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, WorkflowError):
+        return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: Django logs it and ApiErrorMiddleware answers with JSON
+
+    if isinstance(exc, exceptions.ValidationError):
+        fields = flatten_errors(exc.detail)
+        body = error_body("validation", _first_message(fields), fields)
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        code = "not_authenticated" if isinstance(exc, exceptions.NotAuthenticated) else "authentication_failed"
+        message = (
+            _("Sign in or send a valid API token.")
+            if code == "not_authenticated"
+            else _("The credentials sent are not valid.")
+        )
+        body = error_body(code, message)
+    elif isinstance(exc, exceptions.PermissionDenied):
+        body = error_body("not_allowed", _("You may not do this."))
+    elif isinstance(exc, exceptions.NotFound):
+        body = error_body("not_found", _("Not found, or not within your scope."))
+    elif isinstance(exc, exceptions.Throttled):
+        wait = getattr(exc, "wait", None)
+        if wait is not None:
+            headers["Retry-After"] = str(int(wait) + 1)
+        body = error_body("throttled", _("Too many requests. Please wait a moment and try again."))
+    elif isinstance(exc, exceptions.MethodNotAllowed):
+        body = error_body("method_not_allowed", _("This method is not allowed here."))
+    elif isinstance(exc, exceptions.NotAcceptable):
+        body = error_body("not_acceptable", _("This response format is not available."))
+    elif isinstance(exc, exceptions.UnsupportedMediaType):
+        body = error_body("unsupported_media_type", _("Send JSON, a form or multipart data."))
+    elif isinstance(exc, exceptions.ParseError):
+        body = error_body("parse_error", _("The request body could not be read."))
+    else:
+        body = error_body(str(exc.default_code), str(exc.detail))
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+# --- Schema --------------------------------------------------------------------------
+
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid input: `code` is `validation` (messages per field in `fields`) or a specific refusal code.",
+    "401": "Not signed in, or the token is not valid (`not_authenticated`, `authentication_failed`).",
+    "403": "Your role may not do this (`not_allowed`).",
+    "404": "Not found, or not within your scope (`not_found`).",
+    "409": "Conflict: the suggestion is not in a state that allows this (`invalid_state` or a specific code), "
+    "or it changed since you read it (`stale_version`).",
+    "429": "Too many requests (`throttled`); see the Retry-After header.",
+}
+
+
+def error_response(status_code: int, description: str | None = None) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorSerializer, description=description or _ERROR_DESCRIPTIONS[str(status_code)])
+
+
+class LiaisonAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema plus the error responses every endpoint can give.
+
+    Each operation documents 400, 401, 403 and 429; those with a path parameter also 404.
+    Explicit `extend_schema(responses=...)` entries win over these defaults.
+    """
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        codes = ["400", "401", "403", "429"]
+        if "{" in self.path:
+            codes.append("404")
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(  # type: ignore[no-untyped-call]
+                    error_response(int(code)), code, media_types=("application/json",), direction=direction
+                )
+        return dict(sorted(responses.items()))
+
+
+# --- Django's own error pages under /api/ ----------------------------------------------
+
+
+class ApiErrorMiddleware:
+    """Turn Django's HTML error pages under /api/ (unknown URL, server error, CSRF) into JSON.
+
+    DRF views answer in JSON already; this covers what happens outside them: a URL no
+    route matches, an exception Django turned into its 500 page, a response from other
+    middleware. Open311 paths are left to the open311 app, which answers in its own format.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(API_PREFIX) or response.status_code < 400:
+            return response
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith("application/json"):
+            return response
+        return api_error_response(response.status_code)
+
+
+def api_error_response(status_code: int) -> JsonResponse:
+    codes: Sequence[tuple[int, str, str]] = (
+        (status.HTTP_400_BAD_REQUEST, "bad_request", _("The request could not be understood.")),
+        (status.HTTP_403_FORBIDDEN, "not_allowed", _("You may not do this.")),
+        (status.HTTP_404_NOT_FOUND, "not_found", _("Not found, or not within your scope.")),
+        (status.HTTP_405_METHOD_NOT_ALLOWED, "method_not_allowed", _("This method is not allowed here.")),
+    )
+    for candidate, code, message in codes:
+        if candidate == status_code:
+            return JsonResponse(error_body(code, message), status=status_code)
+    if status_code >= 500:
+        return JsonResponse(
+            error_body("server_error", _("Something went wrong on our side. Please try again later.")),
+            status=status_code,
+        )
+    return JsonResponse(error_body("error", _("The request failed.")), status=status_code)

@@ -1,0 +1,767 @@
+"""REST endpoints for suggestions, their events, categories, handling units and every
+workflow action (DESIGN §3, §7).
+
+Reads go through `suggestions.selectors` (scope first, then the shared `SuggestionFilter`);
+writes call the same workflow functions as the staff UI. Each action is
+`POST /api/v1/suggestions/{code}/<action>/` with an optional `expected_version`: when
+someone else changed the suggestion since the client read it, the answer is 409
+`stale_version` and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from liaison.rest import error_response
+from representatives.models import Representative
+from stations.models import Region, Station, VisitChannel, VoterVisit
+from suggestions import workflow
+from suggestions.filters import HandlingUnitFilter, SuggestionFilter
+from suggestions.forms import phone_normalize
+from suggestions.models import (
+    Assignment,
+    Category,
+    ExtensionRequest,
+    HandlingUnit,
+    Rating,
+    ReplyCategory,
+    Route,
+    Suggestion,
+    SuggestionEvent,
+    Urgency,
+)
+from suggestions.selectors import suggestion_get, suggestion_list
+from suggestions.tracking import tracking_code_normalize
+
+TRACKING_CODE_REGEX = r"[0-9A-Za-z\-]{1,20}"
+
+# --- Fields --------------------------------------------------------------------------
+
+
+class PhoneField(serializers.CharField):
+    """A Chinese mobile or landline number, normalised (full-width digits, spaces, +86 accepted)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return phone_normalize(super().to_internal_value(data))
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class TrackingCodeField(serializers.RelatedField[Suggestion, str, str]):
+    """A suggestion named by its tracking code, among those the caller may see."""
+
+    default_error_messages = {
+        "does_not_exist": "No suggestion with this tracking code is within your scope.",
+        "invalid": "Enter a tracking code.",
+    }
+
+    def get_queryset(self) -> QuerySet[Suggestion]:
+        request = self.context.get("request")
+        if request is None:
+            return Suggestion.objects.none()
+        return suggestion_list(user=request.user)
+
+    def to_internal_value(self, data: Any) -> Suggestion:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        code = tracking_code_normalize(data)
+        found = self.get_queryset().filter(tracking_code=code).first() if code else None
+        if found is None:
+            self.fail("does_not_exist")
+        assert found is not None
+        return found
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.tracking_code)
+
+
+# --- Reference data ----------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer[Category]):
+    class Meta:
+        model = Category
+        fields = ["code", "name", "description", "order", "is_active"]
+        read_only_fields = fields
+
+
+class HandlingUnitSerializer(serializers.ModelSerializer[HandlingUnit]):
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Code of the unit's region."
+    )
+    region_name = serializers.CharField(source="region.name", read_only=True)
+
+    class Meta:
+        model = HandlingUnit
+        fields = ["code", "name", "kind", "region", "region_name", "phone", "is_active"]
+        read_only_fields = fields
+
+
+# --- Suggestions: output -------------------------------------------------------------
+
+
+class SuggestionListSerializer(serializers.ModelSerializer[Suggestion]):
+    category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True, default=None)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    station_name = serializers.CharField(source="station.name", read_only=True, allow_null=True, default=None)
+    lead_unit: serializers.SlugRelatedField[HandlingUnit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    lead_unit_name = serializers.CharField(source="lead_unit.name", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "tracking_code",
+            "title",
+            "state",
+            "version",
+            "category",
+            "category_name",
+            "urgency",
+            "region",
+            "region_name",
+            "station",
+            "station_name",
+            "channel",
+            "lead_unit",
+            "lead_unit_name",
+            "supervision_level",
+            "ack_due",
+            "reply_due",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class AssignmentSerializer(serializers.ModelSerializer[Assignment]):
+    unit: serializers.SlugRelatedField[HandlingUnit] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["unit", "unit_name", "role", "due", "opinion", "opinion_at", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+class ExtensionRequestSerializer(serializers.ModelSerializer[ExtensionRequest]):
+    class Meta:
+        model = ExtensionRequest
+        fields = ["id", "days", "reason", "requested_at", "status", "decided_at", "decision_note"]
+        read_only_fields = fields
+
+
+class SuggestionDetailSerializer(SuggestionListSerializer):
+    representative_name = serializers.CharField(
+        source="representative.name", read_only=True, allow_null=True, default=None
+    )
+    proposed_unit: serializers.SlugRelatedField[HandlingUnit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    merged_into: serializers.SlugRelatedField[Suggestion] = serializers.SlugRelatedField(
+        slug_field="tracking_code", read_only=True, allow_null=True
+    )
+    assignments = serializers.SerializerMethodField()
+    extension_requests = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(SuggestionListSerializer.Meta):
+        fields = [
+            *SuggestionListSerializer.Meta.fields,
+            "content",
+            "address",
+            "latitude",
+            "longitude",
+            "submitter_name",
+            "submitter_phone",
+            "submitter_email",
+            "submitter_address",
+            "consent_to_publish",
+            "visit",
+            "representative",
+            "representative_name",
+            "route",
+            "route_note",
+            "proposed_unit",
+            "assigned_at",
+            "acknowledged_at",
+            "feedback_due",
+            "follow_up_due",
+            "deadline_basis",
+            "extension_days",
+            "reply_category",
+            "reply_text",
+            "replied_at",
+            "resolved_on_spot",
+            "rating",
+            "feedback_text",
+            "feedback_at",
+            "rehandle_count",
+            "closed_at",
+            "close_note",
+            "is_published",
+            "published_at",
+            "merged_into",
+            "formal_reference",
+            "escalated_to",
+            "assignments",
+            "extension_requests",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(AssignmentSerializer(many=True))
+    def get_assignments(self, obj: Suggestion) -> list[dict[str, Any]]:
+        rows = Assignment.objects.filter(suggestion=obj).select_related("unit").order_by("id")
+        return list(AssignmentSerializer(rows, many=True).data)
+
+    @extend_schema_field(ExtensionRequestSerializer(many=True))
+    def get_extension_requests(self, obj: Suggestion) -> list[dict[str, Any]]:
+        rows = ExtensionRequest.objects.filter(suggestion=obj).order_by("id")
+        return list(ExtensionRequestSerializer(rows, many=True).data)
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=workflow.ACTIONS)))
+    def get_allowed_actions(self, obj: Suggestion) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return workflow.allowed_actions(suggestion=obj, user=request.user)
+
+
+class SuggestionEventSerializer(serializers.ModelSerializer[SuggestionEvent]):
+    class Meta:
+        model = SuggestionEvent
+        fields = ["id", "action", "from_state", "to_state", "actor", "actor_label", "created_at", "note", "data"]
+        read_only_fields = fields
+
+
+# --- Suggestions: input --------------------------------------------------------------
+
+
+class SuggestionCreateSerializer(serializers.Serializer[dict[str, Any]]):
+    """A suggestion recorded by staff (hotline, letter, a visit logged earlier)."""
+
+    title = serializers.CharField(max_length=200)
+    content = serializers.CharField(max_length=10000)
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Code of the region where the problem is; defaults to the station's region.",
+    )
+    station = serializers.PrimaryKeyRelatedField(
+        queryset=Station.objects.all(), required=False, allow_null=True, default=None
+    )
+    visit = serializers.PrimaryKeyRelatedField(
+        queryset=VoterVisit.objects.all(), required=False, allow_null=True, default=None
+    )
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.all(), required=False, allow_null=True, default=None
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    submitter_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    submitter_phone = PhoneField(required=False, allow_blank=True, default="")
+    submitter_email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    submitter_address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    consent_to_publish = serializers.BooleanField(default=False)
+    representative = serializers.PrimaryKeyRelatedField(
+        queryset=Representative.objects.all(), required=False, allow_null=True, default=None
+    )
+    channel = serializers.ChoiceField(choices=VisitChannel.choices, default=VisitChannel.RECEPTION)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["region"] is None:
+            station: Station | None = attrs["station"]
+            if station is None:
+                raise serializers.ValidationError({"region": ["Give the region, or the station that received it."]})
+            attrs["region"] = station.region
+        return attrs
+
+
+class ActionSerializer(serializers.Serializer[dict[str, Any]]):
+    """Every action accepts the version the client last read; a different current version → 409."""
+
+    expected_version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="The suggestion's `version` as you last read it. If it has changed since, nothing is done "
+        "and the answer is 409 `stale_version`. Leave out to skip the check.",
+    )
+
+    def to_kwargs(self, suggestion: Suggestion) -> dict[str, Any]:
+        """The keyword arguments of the workflow function, from the validated input."""
+        return dict(self.validated_data)
+
+
+def _unit_field(**kwargs: Any) -> serializers.SlugRelatedField[HandlingUnit]:
+    return serializers.SlugRelatedField(slug_field="code", queryset=HandlingUnit.objects.all(), **kwargs)
+
+
+class SortSerializer(ActionSerializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Category.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Category code; required unless merging.",
+    )
+    urgency = serializers.ChoiceField(
+        choices=Urgency.choices, required=False, help_text="Defaults to the suggestion's current urgency."
+    )
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Code of a corrected region, if the problem lies elsewhere.",
+    )
+    merge_into = TrackingCodeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Tracking code of an earlier suggestion this one duplicates: merges it (→ merged).",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def to_kwargs(self, suggestion: Suggestion) -> dict[str, Any]:
+        kwargs = super().to_kwargs(suggestion)
+        kwargs.setdefault("urgency", suggestion.urgency)
+        return kwargs
+
+
+class ResolveOnSpotSerializer(ActionSerializer):
+    reply_text = serializers.CharField(allow_blank=True, max_length=10000, help_text="The reply given on the spot.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ProposeSerializer(ActionSerializer):
+    route = serializers.ChoiceField(choices=Route.choices)
+    unit = _unit_field(
+        required=False, allow_null=True, default=None, help_text="Code of the proposed unit (route `unit` only)."
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Required for `not_accepted`: the reason.",
+    )
+
+
+class HandOverSerializer(ActionSerializer):
+    lead_unit = _unit_field(help_text="Code of the lead unit.")
+    co_units = _unit_field(many=True, required=False, default=list, help_text="Codes of the co-units.")
+    co_due = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Co-units' opinion deadline; computed if left out."
+    )
+    reply_due = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Reply deadline; computed in working days if left out."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class DeclineSerializer(ActionSerializer):
+    note = serializers.CharField(allow_blank=True, max_length=2000, help_text="The reason (required).")
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
+        help_text="Number of the closed-session suggestion, or the congress it was escalated to.",
+    )
+
+
+class AcknowledgeSerializer(ActionSerializer):
+    pass
+
+
+class ReturnSerializer(ActionSerializer):
+    reason = serializers.CharField(allow_blank=True, max_length=2000, help_text="Why the unit returns it (required).")
+
+
+class CoOpinionSerializer(ActionSerializer):
+    text = serializers.CharField(allow_blank=True, max_length=10000, help_text="The co-unit's opinion for the lead.")
+
+
+class RequestExtensionSerializer(ActionSerializer):
+    days = serializers.IntegerField(min_value=1, max_value=365, help_text="Working days asked for.")
+    reason = serializers.CharField(allow_blank=True, max_length=2000)
+
+
+class DecideExtensionSerializer(ActionSerializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class SuperviseSerializer(ActionSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class ReplySerializer(ActionSerializer):
+    category = serializers.ChoiceField(choices=ReplyCategory.choices)
+    text = serializers.CharField(allow_blank=True, max_length=10000)
+    follow_up_due = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Required for a B reply: next progress report."
+    )
+
+
+class ReportFollowUpSerializer(ActionSerializer):
+    text = serializers.CharField(allow_blank=True, max_length=10000)
+    solved = serializers.BooleanField(default=False)
+    next_due = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Next report date, unless solved."
+    )
+
+
+class FeedbackSerializer(ActionSerializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class CloseSerializer(ActionSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class PublishSerializer(ActionSerializer):
+    pass
+
+
+@dataclass(frozen=True)
+class WorkflowAction:
+    name: str  # as in workflow.allowed_actions
+    path: str  # URL segment
+    serializer: type[ActionSerializer]
+    service: Callable[..., Suggestion]
+    summary: str
+    conflicts: str  # the 409 codes this action can answer with
+
+
+WORKFLOW_ACTIONS: tuple[WorkflowAction, ...] = (
+    WorkflowAction(
+        "sort",
+        "sort",
+        SortSerializer,
+        workflow.suggestion_sort,
+        "Sort a received suggestion, or merge it into an earlier duplicate (station staff)",
+        "invalid_state, stale_version",
+    ),
+    WorkflowAction(
+        "resolve_on_spot",
+        "resolve-on-spot",
+        ResolveOnSpotSerializer,
+        workflow.suggestion_resolve_on_spot,
+        "Record that it was resolved on the spot (station staff)",
+        "invalid_state, stale_version",
+    ),
+    WorkflowAction(
+        "propose",
+        "propose",
+        ProposeSerializer,
+        workflow.suggestion_propose,
+        "Propose a handling route (station staff)",
+        "invalid_state, stale_version",
+    ),
+    WorkflowAction(
+        "hand_over",
+        "hand-over",
+        HandOverSerializer,
+        workflow.suggestion_hand_over,
+        "Hand over to a lead unit and co-units (committee staff)",
+        "invalid_state, stale_version",
+    ),
+    WorkflowAction(
+        "decline",
+        "decline",
+        DeclineSerializer,
+        workflow.suggestion_decline,
+        "Decline, convert to a closed-session suggestion or escalate, as proposed (committee staff)",
+        "invalid_state, stale_version",
+    ),
+    WorkflowAction(
+        "acknowledge",
+        "acknowledge",
+        AcknowledgeSerializer,
+        workflow.suggestion_acknowledge,
+        "Acknowledge a hand-over (lead unit)",
+        "invalid_state, stale_version",
+    ),
+    WorkflowAction(
+        "return",
+        "return",
+        ReturnSerializer,
+        workflow.suggestion_return,
+        "Return a hand-over with a reason (lead unit)",
+        "invalid_state, stale_version",
+    ),
+    WorkflowAction(
+        "co_opinion",
+        "co-opinion",
+        CoOpinionSerializer,
+        workflow.suggestion_co_opinion,
+        "Give the co-unit's opinion (co-unit)",
+        "invalid_state, stale_version",
+    ),
+    WorkflowAction(
+        "request_extension",
+        "request-extension",
+        RequestExtensionSerializer,
+        workflow.suggestion_request_extension,
+        "Ask for more working days before the reply deadline (lead unit)",
+        "invalid_state, stale_version, deadline_passed, extension_pending",
+    ),
+    WorkflowAction(
+        "decide_extension",
+        "decide-extension",
+        DecideExtensionSerializer,
+        workflow.suggestion_decide_extension,
+        "Approve or reject the pending extension request (committee staff)",
+        "invalid_state, stale_version, extension_not_pending",
+    ),
+    WorkflowAction(
+        "supervise",
+        "supervise",
+        SuperviseSerializer,
+        workflow.suggestion_supervise,
+        "Raise the supervision level: urge, then key supervision (committee staff)",
+        "invalid_state, stale_version, supervision_at_maximum",
+    ),
+    WorkflowAction(
+        "reply",
+        "reply",
+        ReplySerializer,
+        workflow.suggestion_reply,
+        "Reply with category A–D and text (lead unit)",
+        "invalid_state, stale_version",
+    ),
+    WorkflowAction(
+        "report_follow_up",
+        "report-follow-up",
+        ReportFollowUpSerializer,
+        workflow.suggestion_report_follow_up,
+        "Report progress after a B reply (lead unit)",
+        "invalid_state, stale_version, no_follow_up_due",
+    ),
+    WorkflowAction(
+        "feedback",
+        "feedback",
+        FeedbackSerializer,
+        workflow.suggestion_feedback,
+        "Record the voter's rating of the reply (representative, station or committee staff)",
+        "invalid_state, stale_version, feedback_already_given",
+    ),
+    WorkflowAction(
+        "close",
+        "close",
+        CloseSerializer,
+        workflow.suggestion_close,
+        "Close a replied suggestion (committee staff)",
+        "invalid_state, stale_version, feedback_pending",
+    ),
+    WorkflowAction(
+        "publish",
+        "publish",
+        PublishSerializer,
+        workflow.suggestion_publish,
+        "Put a closed suggestion on the public board (committee staff)",
+        "invalid_state, stale_version, already_published",
+    ),
+)
+
+
+# --- Views ---------------------------------------------------------------------------
+
+CODE_PARAMETER = OpenApiParameter(
+    "code",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="Tracking code, as stored (K7MQ3X9PRT) or grouped for reading aloud (K7MQ3-X9PRT).",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List categories", tags=["reference"]),
+    retrieve=extend_schema(summary="Get a category by its code", tags=["reference"]),
+)
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet[Category]):
+    """Suggestion categories (Open311's services): reference data every signed-in user may read."""
+
+    serializer_class = CategorySerializer
+    lookup_field = "code"
+    lookup_value_regex = r"[-a-zA-Z0-9_]{1,32}"
+    cursor_ordering = ("id",)
+    filterset_class = None
+
+    def get_queryset(self) -> QuerySet[Category]:
+        return Category.objects.all()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List handling units", tags=["reference"]),
+    retrieve=extend_schema(summary="Get a handling unit by its code", tags=["reference"]),
+)
+class HandlingUnitViewSet(viewsets.ReadOnlyModelViewSet[HandlingUnit]):
+    """Handling units: public bodies, listed on the public league table too, so every signed-in
+    user may read them (station staff need them to propose a unit)."""
+
+    serializer_class = HandlingUnitSerializer
+    filterset_class = HandlingUnitFilter
+    lookup_field = "code"
+    lookup_value_regex = r"[-a-zA-Z0-9_]{1,32}"
+    cursor_ordering = ("id",)
+
+    def get_queryset(self) -> QuerySet[HandlingUnit]:
+        return HandlingUnit.objects.select_related("region")
+
+
+def _action_view(spec: WorkflowAction) -> Any:
+    def view(self: SuggestionViewSet, request: Request, code: str | None = None) -> Response:
+        return self.perform_workflow_action(request, spec)
+
+    view.__name__ = spec.name if spec.name != "return" else "return_"
+    view.__qualname__ = f"SuggestionViewSet.{view.__name__}"
+    view.__doc__ = spec.service.__doc__
+    decorated = action(detail=True, methods=["post"], url_path=spec.path, url_name=spec.path)(view)
+    return extend_schema(
+        summary=spec.summary,
+        tags=["workflow"],
+        parameters=[CODE_PARAMETER],
+        request=spec.serializer,
+        responses={
+            200: SuggestionDetailSerializer,
+            409: error_response(409, f"Conflict; `code` is one of: {spec.conflicts}."),
+        },
+    )(decorated)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List suggestions", tags=["suggestions"]),
+    retrieve=extend_schema(summary="Get a suggestion by its tracking code", tags=["suggestions"]),
+    create=extend_schema(
+        summary="Record a suggestion",
+        description="Station staff record for their stations, committee staff for their region.",
+        tags=["suggestions"],
+        request=SuggestionCreateSerializer,
+        responses={201: SuggestionDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Hotline call",
+                value={
+                    "title": "小区路灯不亮",
+                    "content": "晚上路灯不亮，老人出行不便。",
+                    "station": 1,
+                    "channel": "hotline",
+                    "submitter_name": "张三",
+                    "submitter_phone": "13812345678",
+                },
+                request_only=True,
+            )
+        ],
+    ),
+)
+class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Suggestion]):
+    """Suggestions within the caller's scope, addressed by tracking code."""
+
+    filterset_class = SuggestionFilter
+    lookup_field = "tracking_code"
+    lookup_url_kwarg = "code"
+    lookup_value_regex = TRACKING_CODE_REGEX
+    cursor_ordering = ("-id",)
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Suggestion]]:
+        return SuggestionListSerializer if self.action == "list" else SuggestionDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Suggestion]:
+        return suggestion_list(user=self.request.user)
+
+    def get_object(self) -> Suggestion:
+        code = tracking_code_normalize(str(self.kwargs.get(self.lookup_url_kwarg, "")))
+        if code is None:
+            raise NotFound()
+        try:
+            return suggestion_get(user=self.request.user, tracking_code=code)
+        except Suggestion.DoesNotExist:
+            raise NotFound() from None
+
+    @extend_schema(parameters=[CODE_PARAMETER])
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = SuggestionCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        suggestion = workflow.suggestion_record(actor=user, **serializer.validated_data)
+        body = SuggestionDetailSerializer(suggestion, context=self.get_serializer_context())
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="A suggestion's timeline: every event, oldest first",
+        tags=["suggestions"],
+        parameters=[CODE_PARAMETER],
+        responses={200: SuggestionEventSerializer(many=True)},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def events(self, request: Request, code: str | None = None) -> Response:
+        suggestion = self.get_object()
+        events = SuggestionEvent.objects.filter(suggestion=suggestion).order_by("created_at", "id")
+        return Response(SuggestionEventSerializer(events, many=True).data)
+
+    def perform_workflow_action(self, request: Request, spec: WorkflowAction) -> Response:
+        suggestion = self.get_object()
+        context = self.get_serializer_context()
+        serializer = spec.serializer(data=request.data, context=context)
+        serializer.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        updated = spec.service(suggestion=suggestion, actor=user, **serializer.to_kwargs(suggestion))
+        return Response(SuggestionDetailSerializer(updated, context=context).data)
+
+    sort = _action_view(WORKFLOW_ACTIONS[0])
+    resolve_on_spot = _action_view(WORKFLOW_ACTIONS[1])
+    propose = _action_view(WORKFLOW_ACTIONS[2])
+    hand_over = _action_view(WORKFLOW_ACTIONS[3])
+    decline = _action_view(WORKFLOW_ACTIONS[4])
+    acknowledge = _action_view(WORKFLOW_ACTIONS[5])
+    return_ = _action_view(WORKFLOW_ACTIONS[6])
+    co_opinion = _action_view(WORKFLOW_ACTIONS[7])
+    request_extension = _action_view(WORKFLOW_ACTIONS[8])
+    decide_extension = _action_view(WORKFLOW_ACTIONS[9])
+    supervise = _action_view(WORKFLOW_ACTIONS[10])
+    reply = _action_view(WORKFLOW_ACTIONS[11])
+    report_follow_up = _action_view(WORKFLOW_ACTIONS[12])
+    feedback = _action_view(WORKFLOW_ACTIONS[13])
+    close = _action_view(WORKFLOW_ACTIONS[14])
+    publish = _action_view(WORKFLOW_ACTIONS[15])
