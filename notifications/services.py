@@ -1,20 +1,41 @@
-"""Writes for notifications. The workflow calls `outbox_enqueue` inside its transaction."""
+"""Writes for notifications.
+
+The workflow calls `outbox_enqueue` inside its transaction. After commit a task expands
+the outbox row into deliveries (`outbox_expand`) and sends them (`deliveries_send`).
+A delivery is claimed before it is sent and marked sent right after, so however often a
+task is retried or the relay re-sends, each message goes out once; only a worker killed
+between handing an e-mail or SMS to its server and recording it can repeat that one
+message, never an in-app notification, which is written in the same transaction.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from notifications.models import Notification, Outbox
+from accounts.models import User
+from notifications.channels import ChannelSet
+from notifications.models import Channel, Delivery, DeliveryStatus, Notification, Outbox, OutboxStatus
+from notifications.recipients import dedupe, language_of, outbox_targets
+from notifications.rendering import MessageKind, render_message
 
 if TYPE_CHECKING:
-    from accounts.models import User
     from suggestions.models import Suggestion
 
 logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 100
+RELAY_LIMIT = 5000
+MAX_BACKOFF = dt.timedelta(hours=1)
 
 
 def outbox_enqueue(*, kind: str, suggestion: Suggestion | None, payload: dict[str, Any] | None = None) -> Outbox:
@@ -30,25 +51,314 @@ def outbox_enqueue(*, kind: str, suggestion: Suggestion | None, payload: dict[st
 
 
 def _dispatch_quietly(outbox_id: int) -> None:
+    from notifications.tasks import outbox_dispatch
+
+    enqueue_quietly(outbox_dispatch, outbox_id)
+
+
+def enqueue_quietly(task: Any, *args: Any) -> bool:
+    """Enqueue a task; with the broker down, log and leave the work to the relay instead of failing."""
     try:
-        from notifications.tasks import outbox_dispatch
+        # Fail fast: the web request must not hang on a dead broker, and the relay retries anyway.
+        task.apply_async(args=args, retry=True, retry_policy={"max_retries": 1, "interval_start": 0.1})
+    except Exception:
+        name = getattr(task, "name", task)
+        logger.warning("Could not enqueue %s%r; the relay will retry.", name, args, exc_info=True)
+        return False
+    return True
 
-        outbox_dispatch.delay(outbox_id)
-    except Exception:  # broker down: the relay picks it up later
-        logger.warning("Could not enqueue outbox %s; the relay will retry.", outbox_id, exc_info=True)
+
+def batched(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
 
 
-def notification_mark_read(*, user: User, notification_id: int) -> Notification | None:
-    """Mark one of the user's own notifications read; None if it is not theirs (→ 404).
+def deliveries_enqueue(delivery_ids: Sequence[int]) -> int:
+    """Send deliveries in batches, one task each; returns how many batches were enqueued."""
+    from notifications.tasks import deliveries_send as deliveries_send_task
 
-    Marking an already read notification keeps its first read time.
-    """
-    Notification.objects.filter(pk=notification_id, recipient_id=user.pk, read_at__isnull=True).update(
-        read_at=timezone.now()
+    enqueued = 0
+    for batch in batched(delivery_ids):
+        if not enqueue_quietly(deliveries_send_task, batch):
+            break  # the broker is down: the relay sends the rest
+        enqueued += 1
+    return enqueued
+
+
+# --- Outbox → deliveries ---------------------------------------------------------------------------
+
+
+def outbox_expand(*, outbox_id: int) -> list[int]:
+    """Create the deliveries of one outbox row, once, and return the ids of those still to send."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            outbox = (
+                Outbox.objects.select_for_update(of=("self",))
+                .select_related("suggestion__region", "suggestion__representative__user")
+                .filter(pk=outbox_id)
+                .first()
+            )
+            if outbox is None:
+                return []
+            if outbox.status == OutboxStatus.PENDING:
+                key = f"outbox:{outbox.pk}"
+                targets = dedupe(outbox_targets(outbox))
+                Delivery.objects.bulk_create(
+                    [
+                        Delivery(
+                            key=key,
+                            channel=t.channel,
+                            recipient=t.recipient,
+                            user_id=t.user_id,
+                            suggestion_id=outbox.suggestion_id,
+                            outbox=outbox,
+                            kind=t.kind,
+                            language=t.language or settings.LANGUAGE_CODE,
+                        )
+                        for t in targets
+                    ],
+                    ignore_conflicts=True,
+                )
+                Outbox.objects.filter(pk=outbox.pk).update(
+                    status=OutboxStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+                )
+    except Exception as exc:
+        _outbox_failed(outbox_id, exc)
+        raise
+    to_send = Delivery.objects.filter(outbox_id=outbox_id).filter(claimable_q(now))
+    return list(to_send.order_by("id").values_list("id", flat=True))
+
+
+def _outbox_failed(outbox_id: int, exc: Exception) -> None:
+    Outbox.objects.filter(pk=outbox_id, status=OutboxStatus.PENDING).update(
+        attempts=F("attempts") + 1, last_error=repr(exc)[:2000]
     )
-    return Notification.objects.filter(pk=notification_id, recipient_id=user.pk).select_related("suggestion").first()
+    Outbox.objects.filter(pk=outbox_id, status=OutboxStatus.PENDING, attempts__gte=settings.NOTIFY_MAX_ATTEMPTS).update(
+        status=OutboxStatus.FAILED
+    )
 
 
-def notification_mark_all_read(*, user: User) -> int:
-    """Mark all of the user's unread notifications read; returns how many there were."""
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).update(read_at=timezone.now())
+# --- Sending -------------------------------------------------------------------------------------
+
+
+def claimable_q(now: dt.datetime) -> Q:
+    """Deliveries a worker may take now: pending and due, or claimed by a worker whose claim ran out."""
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return (Q(status=DeliveryStatus.PENDING) & due | Q(status=DeliveryStatus.SENDING, claimed_until__lt=now)) & Q(
+        attempts__lt=settings.NOTIFY_MAX_ATTEMPTS
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Delay before the next attempt: NOTIFY_RETRY_SECONDS, doubling per attempt, at most an hour."""
+    delay = dt.timedelta(seconds=settings.NOTIFY_RETRY_SECONDS * 2 ** max(attempts - 1, 0))
+    return min(delay, MAX_BACKOFF)
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _claim(delivery_id: int, now: dt.datetime) -> bool:
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id)
+        .filter(claimable_q(now))
+        .update(
+            status=DeliveryStatus.SENDING,
+            claimed_until=now + dt.timedelta(seconds=settings.NOTIFY_CLAIM_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    )
+    return claimed == 1
+
+
+def _release(delivery: Delivery, exc: BaseException, *, now: dt.datetime) -> bool:
+    """Record a failed attempt; returns True when the delivery has given up."""
+    attempts = Delivery.objects.filter(pk=delivery.pk).values_list("attempts", flat=True).first() or 0
+    give_up = attempts >= settings.NOTIFY_MAX_ATTEMPTS
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
+        claimed_until=None,
+        next_attempt_at=None if give_up else now + backoff(attempts),
+        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+    )
+    return give_up
+
+
+def _extra_context(delivery: Delivery) -> dict[str, Any]:
+    if delivery.kind != MessageKind.DIGEST or delivery.user_id is None:
+        return {}
+    unread = Notification.objects.filter(recipient_id=delivery.user_id, read_at__isnull=True)
+    return {
+        "unread_count": unread.values("id")[:100].count(),
+        "latest": list(unread.order_by("-id").only("title", "url", "created_at")[:10]),
+    }
+
+
+def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
+    """Send these deliveries, each at most once; a failure on one does not stop the others."""
+    report = SendReport()
+    rows = list(
+        Delivery.objects.filter(pk__in=list(delivery_ids))
+        .select_related("suggestion__lead_unit", "suggestion__region", "outbox")
+        .order_by("id")
+    )
+    with ChannelSet() as channels:
+        for delivery in rows:
+            now = timezone.now()
+            if not _claim(delivery.pk, now):
+                report.skipped += 1  # sent already, given up, or another worker has it
+                continue
+            try:
+                message = render_message(delivery, extra=_extra_context(delivery))
+                with transaction.atomic():
+                    channels.get(delivery.channel).send(delivery, message)
+                    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+                        status=DeliveryStatus.SENT,
+                        sent_at=timezone.now(),
+                        claimed_until=None,
+                        next_attempt_at=None,
+                        last_error="",
+                    )
+                report.sent += 1
+            except IntegrityError as exc:
+                if delivery.channel == Channel.IN_APP and Notification.objects.filter(delivery=delivery).exists():
+                    # Written by an earlier attempt whose claim expired: already delivered.
+                    Delivery.objects.filter(pk=delivery.pk).update(
+                        status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None
+                    )
+                    report.sent += 1
+                else:
+                    _release(delivery, exc, now=timezone.now())
+                    report.failed += 1
+            except SoftTimeLimitExceeded as exc:
+                # Out of time: give this one back untouched-by-failure and let the task end.
+                Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+                    status=DeliveryStatus.PENDING,
+                    claimed_until=None,
+                    attempts=F("attempts") - 1,
+                    last_error=repr(exc),
+                )
+                raise
+            except Exception as exc:
+                logger.warning("Delivery %s (%s) failed", delivery.pk, delivery.channel, exc_info=True)
+                _release(delivery, exc, now=timezone.now())
+                report.failed += 1
+                report.errors.append(f"{delivery.pk}: {exc}")
+    _scrub_feedback_tokens({d.outbox_id for d in rows if d.kind == MessageKind.REPLIED_VOTER and d.outbox_id})
+    return report
+
+
+def _scrub_feedback_tokens(outbox_ids: set[int]) -> None:
+    """Once every message to the voter is out, the raw feedback token leaves the outbox payload.
+
+    Only its hash is kept in FeedbackToken; the raw token lived in the payload just long
+    enough to be put into the voter's e-mail and SMS.
+    """
+    for outbox_id in outbox_ids:
+        unsent = Delivery.objects.filter(
+            outbox_id=outbox_id, status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+        ).exists()
+        if unsent:
+            continue
+        with transaction.atomic():
+            outbox = Outbox.objects.select_for_update().filter(pk=outbox_id).first()
+            if outbox is not None and "feedback_token" in outbox.payload:
+                outbox.payload = {k: v for k, v in outbox.payload.items() if k != "feedback_token"}
+                outbox.save(update_fields=["payload"])
+
+
+# --- The relay -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RelayWork:
+    outbox_ids: list[int]
+    delivery_ids: list[int]
+    given_up: int
+
+
+def relay_collect(*, now: dt.datetime | None = None) -> RelayWork:
+    """What a dead broker or a killed worker left behind, for the relay to send again.
+
+    Outbox rows still pending, and deliveries pending (and due) or claimed by a worker
+    whose claim ran out, older than NOTIFY_RELAY_AFTER_SECONDS. Bounded per run.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.NOTIFY_RELAY_AFTER_SECONDS)
+    max_attempts = settings.NOTIFY_MAX_ATTEMPTS
+    # Claims of killed workers that had used their last attempt: give up on them.
+    given_up = Delivery.objects.filter(
+        status=DeliveryStatus.SENDING, claimed_until__lt=now, attempts__gte=max_attempts
+    ).update(status=DeliveryStatus.FAILED, claimed_until=None, last_error="worker lost; no attempts left")
+    Outbox.objects.filter(status=OutboxStatus.PENDING, attempts__gte=max_attempts).update(status=OutboxStatus.FAILED)
+    outbox_ids = list(
+        Outbox.objects.filter(status=OutboxStatus.PENDING, created_at__lt=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)[:RELAY_LIMIT]
+    )
+    pending = list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, created_at__lt=cutoff, attempts__lt=max_attempts)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("id")
+        .values_list("id", flat=True)[:RELAY_LIMIT]
+    )
+    stale = list(
+        Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_until__lt=now, attempts__lt=max_attempts)
+        .order_by("id")
+        .values_list("id", flat=True)[:RELAY_LIMIT]
+    )
+    return RelayWork(outbox_ids=outbox_ids, delivery_ids=sorted({*pending, *stale}), given_up=given_up)
+
+
+# --- The daily digest ----------------------------------------------------------------------------
+
+
+def digest_prepare(*, today: dt.date | None = None) -> list[int]:
+    """One e-mail a day to each staff user with unread notifications from the last day; returns the ids to send."""
+    today = today or timezone.localdate()
+    since = timezone.now() - dt.timedelta(days=1)
+    key = f"digest:{today.isoformat()}"
+    recent_unread = Notification.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True, created_at__gte=since)
+    users = User.objects.filter(Exists(recent_unread), is_active=True).exclude(email="").only("id", "email")
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                key=key,
+                channel=Channel.EMAIL,
+                recipient=user.email.strip().lower(),
+                user_id=user.pk,
+                kind=MessageKind.DIGEST,
+                context={"date": today.isoformat()},
+                language=language_of(user),
+            )
+            for user in users.iterator(chunk_size=2000)
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+    return list(
+        Delivery.objects.filter(key=key, channel=Channel.EMAIL)
+        .filter(claimable_q(timezone.now()))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+# --- In-app --------------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, actor: User, ids: Sequence[int] | None = None) -> int:
+    """Mark the actor's own notifications read (these ids, or all when None); returns how many changed.
+
+    Ids of other users' notifications are ignored, never an error that would tell they exist.
+    """
+    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
