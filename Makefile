@@ -41,6 +41,14 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## make bench: the benchmark suite on 100,000 and 1,000,000 suggestions (bench/README.md); under 30 minutes
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+## make bench-smoke: the same scenarios on 10,000 suggestions, 2 s each (CI); fails on error responses, not timings
+bench-smoke: $(STAMP)
+	$(BIN)/python -m bench.run --smoke
+
 ## make messages: refresh the Chinese catalogue from the code and the translation memory
 messages: $(STAMP)
 	$(BIN)/python scripts/translations.py

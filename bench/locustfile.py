@@ -1,0 +1,143 @@
+"""Locust user for one scenario of the benchmark suite (run headless by bench.run).
+
+Environment: BENCH_SCENARIO_FILE (one scenario from specs.json: headers and request list),
+BENCH_RESULT_FILE (where the summary goes). Every simulated user sends the scenario's
+requests back to back (no think time): reads cycle through the list, writes take each
+request once and the test ends when they run out. A response with an unexpected status, or
+without the text the scenario expects, counts as an error. Latencies are recorded with
+sub-millisecond precision from the moment all users have started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from itertools import cycle
+from pathlib import Path
+from typing import Any
+
+from locust import FastHttpUser, events, task
+from locust.env import Environment
+from locust.exception import StopUser
+
+SCENARIO: dict[str, Any] = json.loads(Path(os.environ["BENCH_SCENARIO_FILE"]).read_text())
+RESULT_FILE = Path(os.environ["BENCH_RESULT_FILE"])
+IS_WRITE = SCENARIO["kind"] == "write"
+REQUESTS: list[dict[str, Any]] = SCENARIO["requests"]
+FEED: Iterator[dict[str, Any]] = iter(REQUESTS) if IS_WRITE else cycle(REQUESTS)
+BASE_HEADERS: dict[str, str] = SCENARIO.get("headers", {})
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.measuring = False
+        self.started = 0.0
+        self.stopped = 0.0
+        self.latencies: list[float] = []
+        self.errors: Counter[str] = Counter()
+        self.exhausted = False
+
+    def start(self) -> None:
+        self.measuring = True
+        self.started = time.perf_counter()
+
+    def stop(self) -> None:
+        if self.measuring:
+            self.stopped = time.perf_counter()
+            self.measuring = False
+
+
+RECORDER = Recorder()
+
+
+def percentile(sorted_values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile."""
+    if not sorted_values:
+        return None
+    rank = max(1, min(len(sorted_values), round(p / 100 * len(sorted_values) + 0.5)))
+    return sorted_values[rank - 1]
+
+
+@events.spawning_complete.add_listener
+def _on_spawned(user_count: int, **kwargs: Any) -> None:
+    RECORDER.start()
+
+
+@events.request.add_listener
+def _on_request(response_time: float, exception: BaseException | None, **kwargs: Any) -> None:
+    if not RECORDER.measuring:
+        return
+    RECORDER.latencies.append(float(response_time))
+    if exception is not None:
+        RECORDER.errors[str(exception)[:200]] += 1
+
+
+@events.test_stopping.add_listener
+def _on_stopping(environment: Environment, **kwargs: Any) -> None:
+    RECORDER.stop()
+
+
+@events.quitting.add_listener
+def _on_quit(environment: Environment, **kwargs: Any) -> None:
+    RECORDER.stop()
+    values = sorted(RECORDER.latencies)
+    duration = max(RECORDER.stopped - RECORDER.started, 1e-9) if RECORDER.started else 0.0
+    errors = sum(RECORDER.errors.values())
+    summary = {
+        "requests": len(values),
+        "errors": errors,
+        "error_kinds": dict(RECORDER.errors.most_common(10)),
+        "duration_s": round(duration, 2),
+        "rps": round((len(values) - errors) / duration, 1) if duration else 0.0,
+        "p50_ms": percentile(values, 50),
+        "p95_ms": percentile(values, 95),
+        "p99_ms": percentile(values, 99),
+        "mean_ms": sum(values) / len(values) if values else None,
+        "max_ms": values[-1] if values else None,
+        "exhausted": RECORDER.exhausted,
+    }
+    RESULT_FILE.write_text(json.dumps(summary, indent=1))
+
+
+class ScenarioUser(FastHttpUser):
+    # Closed loop: each user sends its next request as soon as the last one is answered.
+    network_timeout = 30.0
+    connection_timeout = 10.0
+
+    @task
+    def send(self) -> None:
+        try:
+            request = next(FEED)
+        except StopIteration:
+            RECORDER.exhausted = True
+            RECORDER.stop()
+            if self.environment.runner is not None:
+                self.environment.runner.quit()
+            raise StopUser() from None
+        headers = {**BASE_HEADERS, **request.get("headers", {})}
+        body = request.get("body")
+        if body is not None:
+            headers["Content-Type"] = request.get("content_type", "application/x-www-form-urlencoded")
+        expect = request.get("expect", [200])
+        wanted = [text.encode() for text in request.get("contains_any", [])]
+        with self.client.request(
+            request["method"],
+            request["path"],
+            name=SCENARIO["name"],
+            data=body,
+            headers=headers,
+            catch_response=True,
+            allow_redirects=False,
+        ) as response:
+            if response.status_code not in expect:
+                response.failure(f"HTTP {response.status_code}")
+            elif wanted and not any(text in (response.content or b"") for text in wanted):
+                response.failure("body lacks the expected text")
+            else:
+                response.success()
+        # Keep no cookie the server set (a messages cookie, a rotated token): every request
+        # carries exactly the scenario's credentials.
+        self.client.cookiejar.clear()
