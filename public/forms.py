@@ -14,7 +14,10 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
@@ -124,7 +127,26 @@ class PhotosField(forms.FileField):
 
 
 class PublicCaptchaInput(CaptchaTextInput):
-    template_name = "public/_captcha_widget.html"
+    """The captcha's picture, an "another picture" button (shown by public.js) and the inputs.
+
+    Widgets render with the form renderer, which does not see the project's templates, so
+    the picture row is built here around the stock multi-widget.
+    """
+
+    template_name = "django/forms/widgets/multiwidget.html"
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        inputs = super().render(name, value, attrs=attrs, renderer=renderer)
+        return format_html(
+            '<div class="captcha-row"><img src="{}" alt="{}" class="captcha-img" width="120" height="40"'
+            " data-captcha-image>"
+            '<button type="button" class="link" data-captcha-refresh="{}" hidden>{}</button></div>{}',
+            self.image_url(),
+            _("Characters to type"),
+            reverse("captcha-refresh"),
+            _("Another picture"),
+            inputs,
+        )
 
 
 class RegionSelect(forms.Select):

@@ -10,10 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from representatives.models import DutyShift, Mandate, Representative
+from representatives.models import CongressLevel, DutyShift, Mandate, Representative
 from stations.models import Region, RegionLevel, Station, StationKind
 
 STATION_LIST_LIMIT = 30
@@ -71,10 +71,16 @@ def station_public_get(pk: int) -> Station:
     return _public_stations().prefetch_related("features").get(pk=pk)
 
 
+# Seats from the highest congress down.
+_LEVEL_ORDER = Case(
+    *(When(level=level, then=Value(rank)) for rank, level in enumerate(CongressLevel.values)),
+    default=Value(len(CongressLevel.values)),
+)
+
+
 def _with_mandates(qs: QuerySet[Representative]) -> QuerySet[Representative]:
-    return qs.prefetch_related(
-        Prefetch("mandates", queryset=Mandate.objects.select_related("region").order_by("level", "id"))
-    )
+    mandates = Mandate.objects.select_related("region").order_by(_LEVEL_ORDER, "id")
+    return qs.prefetch_related(Prefetch("mandates", queryset=mandates))
 
 
 def station_representatives(station: Station) -> list[Representative]:
