@@ -11,6 +11,7 @@ import time_machine
 
 from accounts.models import User
 from notifications.models import Delivery
+from representatives.models import Representative
 from suggestions import workflow
 from suggestions.models import HandlingUnit, Suggestion
 from tests.conftest import World
@@ -35,7 +36,9 @@ def hand_over(
     reply_due: dt.date | None = None,
     title: str = "小区路灯不亮",
     unit: HandlingUnit | None = None,
+    co_units: tuple[HandlingUnit, ...] = (),
     submitter_email: str = "",
+    representative: Representative | None = None,
 ) -> Suggestion:
     """Recorded, sorted and proposed by station A's staff, handed over by district A's committee on `on`."""
     with at(on):
@@ -48,12 +51,13 @@ def hand_over(
             submitter_name="张三",
             submitter_phone="13812345678",
             submitter_email=submitter_email,
+            representative=representative,
         )
         category = CategoryFactory(code="roads", name="道路交通")
         s = workflow.suggestion_sort(suggestion=s, actor=station_staff, category=category, urgency="normal")
         s = workflow.suggestion_propose(suggestion=s, actor=station_staff, route="unit", unit=unit or world.unit_a)
         return workflow.suggestion_hand_over(
-            suggestion=s, actor=committee_staff, lead_unit=unit or world.unit_a, reply_due=reply_due
+            suggestion=s, actor=committee_staff, lead_unit=unit or world.unit_a, co_units=co_units, reply_due=reply_due
         )
 
 
