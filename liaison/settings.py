@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "suggestions",
     "notifications",
     "public",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_TIMEZONE = "Asia/Shanghai"
 SWEEP_INTERVAL_MINUTES = env_int("SWEEP_INTERVAL_MINUTES", 15, minimum=1)
+# How often the dashboards' daily summary is brought up to date (dashboards.tasks).
+STATS_REFRESH_MINUTES = env_int("STATS_REFRESH_MINUTES", 5, minimum=1)
 # Notifications (notifications/): the relay re-sends what a dead broker or worker left behind.
 NOTIFY_RELAY_INTERVAL_SECONDS = env_int("NOTIFY_RELAY_INTERVAL_SECONDS", 60, minimum=1)
 NOTIFY_RELAY_AFTER_SECONDS = env_int("NOTIFY_RELAY_AFTER_SECONDS", 60, minimum=0)
