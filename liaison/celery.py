@@ -39,6 +39,16 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": "notifications.tasks.digest_send",
             "schedule": crontab(hour=settings.DIGEST_HOUR, minute=0),
         },
+        # Dashboards: the changed days of the summary every few minutes, everything nightly.
+        "dashboards-refresh": {
+            "task": "dashboards.tasks.stats_refresh",
+            "schedule": dt.timedelta(minutes=settings.STATS_REFRESH_MINUTES),
+            "options": {"expires": settings.STATS_REFRESH_MINUTES * 60},
+        },
+        "dashboards-rebuild": {
+            "task": "dashboards.tasks.stats_rebuild",
+            "schedule": crontab(hour=2, minute=30),
+        },
     }
 
 
