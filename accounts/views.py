@@ -3,20 +3,40 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from accounts.models import Role
 from accounts.selectors import user_scope
-from stations.selectors import station_list
-from suggestions.selectors import handling_unit_list, suggestion_list
+from stations.selectors import visit_list
+from suggestions.queues import COUNT_LIMIT, queue_counts
+from suggestions.selectors import suggestion_list
+from suggestions.views import mark_due
+
+RECENT = 10
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's start page: who they are and what they work for."""
-    scope = user_scope(request.user)
+    """The signed-in user's dashboard: each role's work queues with bounded counts, and recent items."""
+    user = request.user
+    scope = user_scope(user)
+    sections: dict[str, list[dict[str, object]]] = {}
+    for queue, count in queue_counts(user=user):
+        sections.setdefault(queue.role, []).append(
+            {"queue": queue, "count": count, "more": count >= COUNT_LIMIT, "display": _bounded(count)}
+        )
     context = {
         "scope": scope,
-        "stations": station_list(user=request.user)[:20] if (scope.station_ids or scope.region_paths) else [],
-        "units": handling_unit_list(user=request.user).filter(pk__in=scope.unit_ids) if scope.unit_ids else [],
-        "recent": suggestion_list(user=request.user)[:10],
+        "roles": scope.roles,
+        "station_queues": sections.get(Role.STATION_STAFF.value, []),
+        "committee_queues": sections.get(Role.COMMITTEE_STAFF.value, []),
+        "unit_queues": sections.get(Role.UNIT_STAFF.value, []),
+        "recent": mark_due(list(suggestion_list(user=user)[:RECENT]), timezone.localdate()),
+        "recent_visits": list(visit_list(user=user)[:5]) if (scope.station_ids or scope.is_admin) else [],
+        "today": timezone.localdate(),
     }
     return render(request, "accounts/home.html", context)
+
+
+def _bounded(count: int) -> str:
+    return f"{COUNT_LIMIT - 1}+" if count >= COUNT_LIMIT else str(count)

@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
                 "notifications.context_processors.bell",
+                "accounts.context_processors.staff_nav",
             ],
         },
     },
@@ -185,6 +186,8 @@ WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Largest suggestion list exported to Excel in one request; narrower filters export more.
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 100_000, minimum=1)
 
 # --- E-mail and SMS ---------------------------------------------------------
 EMAIL_BACKEND = env_str(

@@ -13,6 +13,8 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("s/", include("public.urls")),
     path("notifications/", include("notifications.urls")),
+    path("suggestions/", include("suggestions.urls")),
+    path("visits/", include("stations.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("liaison.api")),

@@ -1,0 +1,75 @@
+"""The staff navigation: each role's work queues, built lazily once per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise, SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from accounts.selectors import user_scope
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url: str
+    label: str | Promise
+    current: bool = False
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: str | Promise
+    items: tuple[NavItem, ...]
+
+
+ROLE_LABELS = {
+    Role.STATION_STAFF.value: _("Station"),
+    Role.COMMITTEE_STAFF.value: _("Committee"),
+    Role.UNIT_STAFF.value: _("Handling unit"),
+}
+
+
+def _build(request: HttpRequest) -> list[NavGroup]:
+    from suggestions.queues import queues_for
+
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    scope = user_scope(user)
+    path = request.path
+    current_queue = request.GET.get("queue", "")
+    list_url = reverse("suggestions:list")
+    home = reverse("home")
+    general = [NavItem(home, _("Dashboard"), current=path == home)]
+    if scope.station_ids:
+        new_visit = reverse("stations:visit_create")
+        general.append(NavItem(new_visit, _("Log a visit"), current=path == new_visit))
+    if scope.station_ids or scope.region_paths or scope.is_admin or scope.representative_id is not None:
+        visits = reverse("stations:visit_list")
+        general.append(NavItem(visits, _("Visits"), current=path == visits))
+    general.append(NavItem(list_url, _("All suggestions"), current=path == list_url and not current_queue))
+    groups = [NavGroup(_("Workspace"), tuple(general))]
+    by_role: dict[str, list[NavItem]] = {}
+    for queue in queues_for(user=user):
+        by_role.setdefault(queue.role, []).append(
+            NavItem(
+                f"{list_url}?queue={queue.code}",
+                queue.label,
+                current=path == list_url and current_queue == queue.code,
+                urgent=queue.urgent,
+            )
+        )
+    for role, items in by_role.items():
+        groups.append(NavGroup(ROLE_LABELS.get(role, role), tuple(items)))
+    if scope.is_admin:
+        groups.append(NavGroup(_("Administration"), (NavItem(reverse("admin:index"), _("Administration")),)))
+    return groups
+
+
+def staff_nav(request: HttpRequest) -> dict[str, object]:
+    return {"staff_nav": SimpleLazyObject(lambda: _build(request))}

@@ -1,0 +1,13 @@
+"""Staff pages for voter visits, under the `stations` namespace."""
+
+from django.urls import path
+
+from stations import views
+
+app_name = "stations"
+
+urlpatterns = [
+    path("", views.visit_list_view, name="visit_list"),
+    path("new/", views.visit_create, name="visit_create"),
+    path("<int:pk>/", views.visit_detail, name="visit_detail"),
+]

@@ -1,0 +1,204 @@
+"""Staff pages for voter visits: the one-screen entry, the tracking-code slip, the list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import User
+from accounts.selectors import user_scope
+from representatives.models import Representative
+from stations.forms import SuggestionEntryFormSet, VisitForm
+from stations.models import Station, VisitChannel, VoterVisit
+from stations.selectors import station_list, visit_list
+from stations.services import SuggestionEntry, visit_record
+from suggestions.errors import WorkflowError
+from suggestions.models import Category
+from suggestions.selectors import suggestion_list
+from suggestions.tracking import tracking_code_display
+
+PAGE_SIZE = 50
+FORMSET_PREFIX = "s"
+
+
+def _own_stations(user: User) -> QuerySet[Station]:
+    scope = user_scope(user)
+    qs = Station.objects.filter(is_active=True).select_related("region").order_by("name", "id")
+    return qs if scope.is_admin else qs.filter(pk__in=scope.station_ids)
+
+
+def _entries(cleaned: list[dict[str, Any]]) -> list[SuggestionEntry]:
+    category_ids = {row["category"] for row in cleaned if row.get("category")}
+    rep_ids = {row["representative"] for row in cleaned if row.get("representative")}
+    categories = Category.objects.in_bulk(category_ids) if category_ids else {}
+    reps = Representative.objects.in_bulk(rep_ids) if rep_ids else {}
+    return [
+        SuggestionEntry(
+            title=row["title"],
+            content=row.get("content", ""),
+            category=categories.get(row["category"]) if row.get("category") else None,
+            urgency=row.get("urgency") or "normal",
+            address=row.get("address", ""),
+            submitter_name=row.get("submitter_name", ""),
+            submitter_phone=row.get("submitter_phone", ""),
+            submitter_address=row.get("submitter_address", ""),
+            consent_to_publish=bool(row.get("consent_to_publish")),
+            representative=reps.get(row["representative"]) if row.get("representative") else None,
+        )
+        for row in cleaned
+    ]
+
+
+def _with_one_more_row(data: Any) -> Any:
+    """The posted data with one more (empty) suggestion row: "add another" without JavaScript."""
+    data = data.copy()
+    key = f"{FORMSET_PREFIX}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, "1"))
+    except ValueError:
+        total = 1
+    data[key] = str(min(total + 1, SuggestionEntryFormSet.absolute_max))
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_create(request: HttpRequest) -> HttpResponse:
+    """Log a visit and the suggestions raised in it on one screen; all saved or nothing."""
+    user: User = request.user  # type: ignore[assignment]
+    stations = _own_stations(user)
+    if not user_scope(user).station_ids and not user_scope(user).is_admin:
+        return render(request, "stations/not_station_staff.html", status=403)
+    representatives = (
+        Representative.objects.filter(stations__in=stations.values("pk"), is_active=True)
+        .distinct()
+        .order_by("name", "id")
+    )
+    form_kwargs = {
+        "category_choices": list(Category.objects.filter(is_active=True).values_list("pk", "name")),
+        "representative_choices": list(representatives.values_list("pk", "name")),
+    }
+    refusal = None
+    status = 200
+    if request.method == "POST":
+        adding = "add_row" in request.POST
+        data = _with_one_more_row(request.POST) if adding else request.POST
+        form = VisitForm(data, stations=stations, representatives=representatives)
+        formset = SuggestionEntryFormSet(data, prefix=FORMSET_PREFIX, form_kwargs=form_kwargs)
+        if not adding:
+            if form.is_valid() and formset.is_valid():
+                d = form.cleaned_data
+                try:
+                    visit, recorded = visit_record(
+                        actor=user,
+                        station=d["station"],
+                        channel=d["channel"],
+                        occurred_at=d["occurred_at"],
+                        representatives=d["representatives"],
+                        voters_received=d["voters_received"],
+                        place=d["place"],
+                        notes=d["notes"],
+                        suggestions=_entries(formset.entries()),
+                    )
+                except WorkflowError as error:
+                    refusal = str(error.message)
+                    status = error.status
+                    for field, texts in error.fields.items():
+                        if field in form.fields:
+                            for text in texts:
+                                form.add_error(field, text)
+                else:
+                    messages.success(
+                        request,
+                        gettext("Visit logged with %(count)s suggestions.") % {"count": len(recorded)},
+                    )
+                    return redirect("stations:visit_detail", pk=visit.pk)
+            else:
+                status = 400
+    else:
+        form = VisitForm(stations=stations, representatives=representatives)
+        formset = SuggestionEntryFormSet(prefix=FORMSET_PREFIX, form_kwargs=form_kwargs)
+    context = {"form": form, "formset": formset, "refusal": refusal}
+    return render(request, "stations/visit_form.html", context, status=status)
+
+
+@login_required
+@require_GET
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The visit and the tracking codes of its suggestions, to read out or print for the voters."""
+    try:
+        visit = visit_list(user=request.user).select_related("recorded_by").get(pk=pk)
+    except VoterVisit.DoesNotExist:
+        raise Http404 from None
+    suggestions = list(suggestion_list(user=request.user).filter(visit=visit).order_by("id"))
+    for s in suggestions:
+        s.code_display = tracking_code_display(s.tracking_code)  # type: ignore[attr-defined]
+    context = {
+        "visit": visit,
+        "representatives": list(visit.representatives.order_by("name")),
+        "suggestions": suggestions,
+    }
+    return render(request, "stations/visit_detail.html", context)
+
+
+class VisitFilterForm(forms.Form):
+    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.none(), required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("All channels")), *VisitChannel.choices], required=False
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, stations: QuerySet[Station], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: forms.ModelChoiceField[Station] = self.fields["station"]  # type: ignore[assignment]
+        field.queryset = stations
+        field.empty_label = gettext("All stations")
+
+
+@login_required
+@require_GET
+def visit_list_view(request: HttpRequest) -> HttpResponse:
+    """Visits newest first, with keyset pagination on (time of visit, id) and no COUNT."""
+    user = request.user
+    filter_form = VisitFilterForm(request.GET or None, stations=station_list(user=user).order_by("name", "id"))
+    qs = visit_list(user=user)
+    if filter_form.is_bound and filter_form.is_valid():
+        d = filter_form.cleaned_data
+        if d["station"]:
+            qs = qs.filter(station=d["station"])
+        if d["channel"]:
+            qs = qs.filter(channel=d["channel"])
+        if d["date_from"]:
+            qs = qs.filter(occurred_at__date__gte=d["date_from"])
+        if d["date_to"]:
+            qs = qs.filter(occurred_at__date__lte=d["date_to"])
+    elif filter_form.is_bound:
+        qs = qs.none()
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        cursor = qs.filter(pk=int(after)).values_list("occurred_at", flat=True).first()
+        if cursor is not None:
+            qs = qs.filter(Q(occurred_at__lt=cursor) | Q(occurred_at=cursor, pk__lt=int(after)))
+    rows = list(qs.annotate(suggestion_count=Count("suggestions")).order_by("-occurred_at", "-id")[: PAGE_SIZE + 1])
+    next_after = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "visits": rows[:PAGE_SIZE],
+        "next_after": next_after,
+        "after": after,
+        "filter_form": filter_form,
+        "query": query.urlencode(),
+        "can_log": bool(user_scope(user).station_ids),
+    }
+    return render(request, "stations/visit_list.html", context)

@@ -1,0 +1,16 @@
+"""Staff pages for suggestions, under the `suggestions` namespace."""
+
+from django.urls import path
+
+from suggestions import views
+
+app_name = "suggestions"
+
+urlpatterns = [
+    path("", views.suggestion_list_view, name="list"),
+    path("export.xlsx", views.suggestion_export, name="export"),
+    path("<str:code>/", views.suggestion_detail, name="detail"),
+    path("<str:code>/form/", views.suggestion_print, name="print"),
+    path("<str:code>/attachments/<int:pk>/", views.suggestion_attachment, name="attachment"),
+    path("<str:code>/do/<str:action>/", views.suggestion_action, name="action"),
+]

@@ -1,0 +1,516 @@
+"""Staff pages for suggestions: lists and queues, the suggestion page with its actions,
+the Excel export and the printable supervision-and-feedback form.
+
+Views are thin: reads go through selectors (scoped to the viewer first), writes through
+the workflow's service functions, whose refusals are shown next to the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.models import User
+from accounts.selectors import user_scope
+from stations.models import Region
+from suggestions import workflow
+from suggestions.deadlines import basis_description
+from suggestions.errors import WorkflowError
+from suggestions.export import suggestions_workbook
+from suggestions.filters import SuggestionFilter
+from suggestions.forms import ACTION_FORMS, ActionForm, uploads_of
+from suggestions.models import (
+    Assignment,
+    AssignmentRole,
+    Attachment,
+    ExtensionRequest,
+    State,
+    Suggestion,
+    SuggestionEvent,
+)
+from suggestions.queues import Queue, queue_get, queue_suggestions
+from suggestions.selectors import suggestion_get, suggestion_list
+from suggestions.tracking import tracking_code_display
+
+PAGE_SIZE = 50
+
+# Labels of the actions are the workflow's; staff record a voter's feedback after a call-back.
+ACTION_LABELS: dict[str, str | Promise] = {
+    **{code: transition.label for code, transition in workflow.TRANSITIONS.items()},
+    "feedback": _("Record a call-back"),
+}
+# The action most likely wanted next is shown as the primary button.
+PRIMARY_ACTIONS = ("sort", "propose", "hand_over", "acknowledge", "reply", "feedback", "publish", "decide_extension")
+
+EVENT_LABELS: dict[str, str | Promise] = {
+    "suggestion.recorded": _("Recorded"),
+    "suggestion.sorted": _("Sorted"),
+    "suggestion.merged": _("Merged into an earlier suggestion"),
+    "suggestion.resolved_on_spot": _("Resolved on the spot"),
+    "suggestion.proposed": _("Route proposed"),
+    "suggestion.handed_over": _("Handed over"),
+    "suggestion.declined": _("Not accepted"),
+    "suggestion.converted": _("Converted to a closed-session suggestion"),
+    "suggestion.escalated": _("Escalated to a higher congress"),
+    "suggestion.acknowledged": _("Acknowledged"),
+    "suggestion.returned": _("Returned"),
+    "suggestion.co_opinion_given": _("Co-unit's opinion given"),
+    "suggestion.extension_requested": _("Extension requested"),
+    "suggestion.extension_decided": _("Extension decided"),
+    "suggestion.supervised": _("Supervised"),
+    "suggestion.replied": _("Replied"),
+    "suggestion.follow_up_reported": _("Progress reported"),
+    "suggestion.feedback_received": _("Feedback received"),
+    "suggestion.rehandling": _("Sent back for re-handling"),
+    "suggestion.closed": _("Closed"),
+    "suggestion.published": _("Published"),
+    "suggestion.deadline_recalculated": _("Deadline recalculated"),
+}
+
+DEADLINE_FIELDS: tuple[tuple[str, str | Promise], ...] = (
+    ("ack_due", _("Acknowledge by")),
+    ("reply_due", _("Reply by")),
+    ("follow_up_due", _("Next progress report by")),
+    ("feedback_due", _("Feedback by")),
+)
+
+
+# --- Lists -------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    rows: list[Suggestion]
+    next_after: int | None
+    after: int | None
+
+
+def keyset_page(qs: QuerySet[Suggestion], *, after: int | None, size: int = PAGE_SIZE) -> Page:
+    """One page of newest-first rows below the id `after`: page 5,000 costs what page 1 costs,
+    and there is no COUNT; one extra row tells whether there is more."""
+    if after is not None:
+        qs = qs.filter(pk__lt=after)
+    rows = list(qs.order_by("-id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows=rows, next_after=rows[-1].pk if more and rows else None, after=after)
+
+
+def mark_due(rows: list[Suggestion], today: dt.date) -> list[Suggestion]:
+    """Give each row the deadline that matters in its state (`due`) and whether it has passed."""
+    for row in rows:
+        due = None
+        if row.state == State.ASSIGNED:
+            due = min(d for d in (row.ack_due, row.reply_due) if d) if (row.ack_due or row.reply_due) else None
+        elif row.state == State.IN_PROGRESS:
+            due = row.reply_due
+        elif row.state == State.REPLIED:
+            due = row.feedback_due
+        row.due = due  # type: ignore[attr-defined]
+        row.overdue = bool(due and due < today and row.state in (State.ASSIGNED, State.IN_PROGRESS))  # type: ignore[attr-defined]
+    return rows
+
+
+def _positive_int(value: str | None) -> int | None:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def _filtered(request: HttpRequest) -> tuple[SuggestionFilter, Queue | None, QuerySet[Suggestion]]:
+    user = request.user
+    queue = None
+    code = request.GET.get("queue") or ""
+    if code:
+        queue = queue_get(user=user, code=code)
+        if queue is None:
+            raise Http404
+    base = queue_suggestions(user=user, queue=queue) if queue else suggestion_list(user=user)
+    filterset = SuggestionFilter(request.GET, queryset=base, request=request)
+    _tune_filter_form(filterset.form)
+    qs = filterset.qs if filterset.is_valid() else base.none()
+    return filterset, queue, qs
+
+
+def _tune_filter_form(form: forms.Form) -> None:
+    """Widgets that work on a phone: states as checkboxes, dates as date pickers."""
+    state = form.fields["state"]
+    state.widget = forms.CheckboxSelectMultiple(choices=state.choices)  # type: ignore[attr-defined]
+    created = form.fields["created"]
+    for widget in getattr(created.widget, "widgets", []):
+        widget.input_type = "date"
+    form.fields["q"].widget.attrs.update({"type": "search", "placeholder": gettext("Title words or tracking code")})
+    form.fields["region"].widget.attrs.update({"list": "region-codes", "inputmode": "numeric"})
+
+
+def _region_choices(user: User) -> list[Region]:
+    """Regions offered as suggestions in the region filter: the top of the user's subtrees."""
+    scope = user_scope(user)
+    if not scope.region_paths:
+        return []
+    min_depth = min(p.count("/") for p in scope.region_paths) - 1
+    q = Q(pk__in=[])
+    for path in scope.region_paths:
+        q |= Q(path__startswith=path)
+    qs = Region.objects.filter(q, depth__lte=min_depth + 2).order_by("path").only("code", "name", "depth", "path")
+    return list(qs[:300])
+
+
+@login_required
+@require_GET
+def suggestion_list_view(request: HttpRequest) -> HttpResponse:
+    filterset, queue, qs = _filtered(request)
+    page = keyset_page(qs, after=_positive_int(request.GET.get("after")))
+    mark_due(page.rows, timezone.localdate())
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {
+        "filter": filterset,
+        "queue": queue,
+        "page": page,
+        "query": query.urlencode(),
+        "today": timezone.localdate(),
+        "region_choices": _region_choices(request.user),  # type: ignore[arg-type]
+        "filters_active": any(k not in {"queue", "after"} and v for k, v in request.GET.items()),
+    }
+    if request.htmx and request.htmx.target == "results":  # type: ignore[attr-defined]
+        return render(request, "suggestions/_results.html", context)
+    return render(request, "suggestions/list.html", context)
+
+
+@login_required
+@require_GET
+def suggestion_export(request: HttpRequest) -> HttpResponseBase:
+    """The filtered list as an Excel workbook, written row by row to a temporary file."""
+    filterset, queue, qs = _filtered(request)
+    if not filterset.is_valid():
+        messages.error(request, gettext("Correct the filters before exporting."))
+        return redirect(f"{reverse('suggestions:list')}?{request.GET.urlencode()}")
+    limit: int = settings.EXPORT_MAX_ROWS
+    if qs.order_by().values("pk")[: limit + 1].count() > limit:
+        messages.error(
+            request,
+            gettext("The list has more than %(limit)s suggestions; narrow the filters to export it.")
+            % {"limit": limit},
+        )
+        return redirect(f"{reverse('suggestions:list')}?{request.GET.urlencode()}")
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
+    suggestions_workbook(qs=qs, out=handle)
+    handle.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    name = f"suggestions-{queue.code if queue else 'list'}-{stamp}.xlsx"
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# --- The suggestion page -------------------------------------------------------------
+
+
+def _get(request: HttpRequest, code: str) -> Suggestion:
+    try:
+        return suggestion_get(user=request.user, tracking_code=code)
+    except Suggestion.DoesNotExist:
+        raise Http404 from None
+
+
+def _deadlines(suggestion: Suggestion, today: dt.date) -> list[dict[str, Any]]:
+    basis_all: dict[str, Any] = suggestion.deadline_basis or {}
+    rows = []
+    open_now = suggestion.state in (State.ASSIGNED, State.IN_PROGRESS, State.REPLIED)
+    for field, label in DEADLINE_FIELDS:
+        due: dt.date | None = getattr(suggestion, field)
+        if due is None:
+            continue
+        basis = basis_all.get(field) or {}
+        rows.append(
+            {
+                "field": field,
+                "label": label,
+                "due": due,
+                "explanation": basis_description(basis) if basis else "",
+                "provisional": bool(basis.get("provisional")),
+                "overdue": open_now and due < today and _still_running(suggestion, field),
+            }
+        )
+    return rows
+
+
+def _still_running(suggestion: Suggestion, field: str) -> bool:
+    if field == "ack_due":
+        return suggestion.state == State.ASSIGNED
+    if field == "reply_due":
+        return suggestion.state in (State.ASSIGNED, State.IN_PROGRESS)
+    if field == "follow_up_due":
+        return True
+    return suggestion.state == State.REPLIED
+
+
+def _detail_context(request: HttpRequest, suggestion: Suggestion) -> dict[str, Any]:
+    events = list(
+        SuggestionEvent.objects.filter(suggestion=suggestion)
+        .select_related("actor")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+    for event in events:
+        event.label = EVENT_LABELS.get(event.action, event.action)  # type: ignore[attr-defined]
+    assignments = list(
+        Assignment.objects.filter(suggestion=suggestion).select_related("unit").order_by("-is_active", "role", "id")
+    )
+    extension_requests = list(
+        ExtensionRequest.objects.filter(suggestion=suggestion)
+        .select_related("requested_by", "decided_by")
+        .order_by("id")
+    )
+    duplicates = list(suggestion.duplicates.order_by("id").only("tracking_code", "title", "created_at")[:20])
+    allowed = workflow.allowed_actions(suggestion=suggestion, user=request.user)
+    actions = [{"code": a, "label": ACTION_LABELS.get(a, a), "primary": a in PRIMARY_ACTIONS} for a in allowed]
+    today = timezone.localdate()
+    return {
+        "s": suggestion,
+        "code_display": tracking_code_display(suggestion.tracking_code),
+        "events": events,
+        "lead_assignments": [a for a in assignments if a.role == AssignmentRole.LEAD and a.is_active],
+        "co_assignments": [a for a in assignments if a.role == AssignmentRole.CO and a.is_active],
+        "past_assignments": [a for a in assignments if not a.is_active],
+        "extension_requests": extension_requests,
+        "attachments": [a for e in events for a in e.attachments.all()],
+        "duplicates": duplicates,
+        "actions": actions,
+        "deadlines": _deadlines(suggestion, today),
+        "today": today,
+    }
+
+
+@login_required
+@require_GET
+def suggestion_detail(request: HttpRequest, code: str) -> HttpResponse:
+    suggestion = _get(request, code)
+    return render(request, "suggestions/detail.html", _detail_context(request, suggestion))
+
+
+@login_required
+@require_GET
+def suggestion_print(request: HttpRequest, code: str) -> HttpResponse:
+    """The printable 意见督办反馈单 (supervision-and-feedback form), A4."""
+    suggestion = _get(request, code)
+    context = _detail_context(request, suggestion)
+    context["printed_at"] = timezone.localtime()
+    context["representatives_present"] = (
+        list(suggestion.visit.representatives.order_by("name")) if suggestion.visit_id else []  # type: ignore[union-attr]
+    )
+    return render(request, "suggestions/print.html", context)
+
+
+@login_required
+@require_GET
+def suggestion_attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    """An attachment, only for people who may see its suggestion."""
+    suggestion = _get(request, code)
+    try:
+        attachment = Attachment.objects.get(pk=pk, suggestion=suggestion)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    response = FileResponse(
+        attachment.file.open("rb"), content_type=attachment.content_type, filename=attachment.original_name
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+# --- Actions -----------------------------------------------------------------------------
+
+Performer = Callable[[Suggestion, User, ActionForm], Suggestion]
+
+
+def _common(form: ActionForm) -> dict[str, Any]:
+    return {"expected_version": form.expected_version}
+
+
+def _sort(s: Suggestion, actor: User, form: ActionForm) -> Suggestion:
+    d = form.cleaned_data
+    return workflow.suggestion_sort(
+        suggestion=s, actor=actor, category=d["category"], urgency=d["urgency"], note=d["note"], **_common(form)
+    )
+
+
+def _merge(s: Suggestion, actor: User, form: ActionForm) -> Suggestion:
+    d = form.cleaned_data
+    target: Suggestion = d["merge_into"]
+    return workflow.suggestion_sort(
+        suggestion=s,
+        actor=actor,
+        category=s.category or target.category,
+        urgency=s.urgency,
+        merge_into=target,
+        note=d["note"],
+        **_common(form),
+    )
+
+
+PERFORMERS: dict[str, Performer] = {
+    "sort": _sort,
+    "merge": _merge,
+    "resolve_on_spot": lambda s, a, f: workflow.suggestion_resolve_on_spot(
+        suggestion=s, actor=a, reply_text=f.cleaned_data["reply_text"], note=f.cleaned_data["note"], **_common(f)
+    ),
+    "propose": lambda s, a, f: workflow.suggestion_propose(
+        suggestion=s,
+        actor=a,
+        route=f.cleaned_data["route"],
+        unit=f.cleaned_data.get("unit"),
+        note=f.cleaned_data["note"],
+        **_common(f),
+    ),
+    "hand_over": lambda s, a, f: workflow.suggestion_hand_over(
+        suggestion=s,
+        actor=a,
+        lead_unit=f.cleaned_data["lead_unit"],
+        co_units=list(f.cleaned_data.get("co_units") or []),
+        co_due=f.cleaned_data.get("co_due"),
+        reply_due=f.cleaned_data.get("reply_due"),
+        note=f.cleaned_data["note"],
+        **_common(f),
+    ),
+    "decline": lambda s, a, f: workflow.suggestion_decline(
+        suggestion=s, actor=a, note=f.cleaned_data["note"], reference=f.cleaned_data["reference"], **_common(f)
+    ),
+    "acknowledge": lambda s, a, f: workflow.suggestion_acknowledge(suggestion=s, actor=a, **_common(f)),
+    "return": lambda s, a, f: workflow.suggestion_return(
+        suggestion=s, actor=a, reason=f.cleaned_data["reason"], **_common(f)
+    ),
+    "co_opinion": lambda s, a, f: workflow.suggestion_co_opinion(
+        suggestion=s, actor=a, text=f.cleaned_data["text"], **_common(f)
+    ),
+    "request_extension": lambda s, a, f: workflow.suggestion_request_extension(
+        suggestion=s, actor=a, days=f.cleaned_data["days"], reason=f.cleaned_data["reason"], **_common(f)
+    ),
+    "decide_extension": lambda s, a, f: workflow.suggestion_decide_extension(
+        suggestion=s, actor=a, approve=f.cleaned_data["approve"], note=f.cleaned_data["note"], **_common(f)
+    ),
+    "supervise": lambda s, a, f: workflow.suggestion_supervise(
+        suggestion=s, actor=a, note=f.cleaned_data["note"], **_common(f)
+    ),
+    "reply": lambda s, a, f: workflow.suggestion_reply(
+        suggestion=s,
+        actor=a,
+        category=f.cleaned_data["category"],
+        text=f.cleaned_data["text"],
+        follow_up_due=f.cleaned_data.get("follow_up_due"),
+        attachments=uploads_of(f),
+        **_common(f),
+    ),
+    "report_follow_up": lambda s, a, f: workflow.suggestion_report_follow_up(
+        suggestion=s,
+        actor=a,
+        text=f.cleaned_data["text"],
+        solved=f.cleaned_data["solved"],
+        next_due=f.cleaned_data.get("next_due"),
+        **_common(f),
+    ),
+    "feedback": lambda s, a, f: workflow.suggestion_feedback(
+        suggestion=s, actor=a, rating=f.cleaned_data["rating"], text=f.cleaned_data["text"], **_common(f)
+    ),
+    "close": lambda s, a, f: workflow.suggestion_close(
+        suggestion=s, actor=a, note=f.cleaned_data["note"], **_common(f)
+    ),
+    "publish": lambda s, a, f: workflow.suggestion_publish(suggestion=s, actor=a, **_common(f)),
+}
+
+DONE_MESSAGES: dict[str, str | Promise] = {
+    "sort": _("Sorted."),
+    "merge": _("Merged into the earlier suggestion."),
+    "resolve_on_spot": _("Recorded as resolved on the spot."),
+    "propose": _("Route proposed; committee staff will hand it over."),
+    "hand_over": _("Handed over; the unit has been notified."),
+    "decline": _("Closed with the reason given."),
+    "acknowledge": _("Acknowledged."),
+    "return": _("Returned to committee staff."),
+    "co_opinion": _("Opinion sent to the lead unit."),
+    "request_extension": _("Extension requested; committee staff will decide."),
+    "decide_extension": _("Extension decided."),
+    "supervise": _("Supervision raised; the unit has been notified."),
+    "reply": _("Reply sent."),
+    "report_follow_up": _("Progress reported."),
+    "feedback": _("Feedback recorded."),
+    "close": _("Closed."),
+    "publish": _("Published on the public board."),
+}
+
+
+def _apply_error(form: ActionForm, error: WorkflowError) -> None:
+    """Put the domain error's field messages next to the fields; the message itself above the form."""
+    for field, texts in error.fields.items():
+        if field in form.fields:
+            for text in texts:
+                form.add_error(field, text)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def suggestion_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    """One workflow action: its form (in place with htmx, or as a page) and its submission."""
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    suggestion = _get(request, code)
+    user: User = request.user  # type: ignore[assignment]
+    refusal: str | None = None
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES, suggestion=suggestion, user=user)
+        if form.is_valid():
+            try:
+                PERFORMERS[action](suggestion, user, form)
+            except WorkflowError as error:
+                refusal = str(error.message)
+                status = error.status if error.status != 404 else 403
+                _apply_error(form, error)
+            else:
+                messages.success(request, str(DONE_MESSAGES[action]))
+                target = reverse("suggestions:detail", kwargs={"code": suggestion.tracking_code})
+                if request.htmx:  # type: ignore[attr-defined]
+                    return HttpResponseClientRedirect(target)
+                return redirect(target)
+        else:
+            status = 400
+    else:
+        form = form_class(suggestion=suggestion, user=user)
+        if action not in workflow.allowed_actions(suggestion=suggestion, user=user):
+            refusal = gettext("You cannot do this now.")
+            status = 403
+    context = {
+        "s": suggestion,
+        "code_display": tracking_code_display(suggestion.tracking_code),
+        "action": action,
+        "action_label": ACTION_LABELS[action],
+        "form": form,
+        "refusal": refusal,
+        "multipart": action == "reply",
+    }
+    template = "suggestions/_action_form.html" if request.htmx else "suggestions/action.html"  # type: ignore[attr-defined]
+    return render(request, template, context, status=status)
