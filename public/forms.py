@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from public.selectors import region_choices
+from public.selectors import SEARCH_MAX_LENGTH, region_choices
 from stations.models import Region
 from suggestions.models import Category, HandlingUnit, Rating
 
@@ -295,4 +295,8 @@ class BoardFilterForm(forms.Form):
 
 
 class StationSearchForm(forms.Form):
-    q = forms.CharField(label=_("Place or station name"), max_length=50, required=False)
+    q = forms.CharField(label=_("Place or station name"), required=False)
+
+    def clean_q(self) -> str:
+        # Overlong input is cut, not refused: a search box should always answer.
+        return " ".join(str(self.cleaned_data["q"]).split())[:SEARCH_MAX_LENGTH]
