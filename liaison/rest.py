@@ -27,6 +27,7 @@ from suggestions.errors import WorkflowError
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+OPEN311_PREFIX = "/open311/"
 
 
 # --- The error body ------------------------------------------------------------------
@@ -179,7 +180,7 @@ class ApiErrorMiddleware:
 
     DRF views answer in JSON already; this covers what happens outside them: a URL no
     route matches, an exception Django turned into its 500 page, a response from other
-    middleware. Open311 paths are left to the open311 app, which answers in its own format.
+    middleware. Under /open311/ the same cases answer in GeoReport v2's error format.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -187,15 +188,29 @@ class ApiErrorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith(API_PREFIX) or response.status_code < 400:
+        if response.status_code < 400:
             return response
         content_type = response.get("Content-Type", "")
-        if content_type.startswith("application/json"):
-            return response
-        return api_error_response(response.status_code)
+        if request.path.startswith(API_PREFIX) and not content_type.startswith("application/json"):
+            return api_error_response(response.status_code)
+        if request.path.startswith(OPEN311_PREFIX) and content_type.startswith("text/html"):
+            from open311.formats import format_of_path, render_errors
+
+            return render_errors(
+                format_of_path(request.path),
+                response.status_code,
+                [(response.status_code, api_error_response(response.status_code).message)],
+            )
+        return response
 
 
-def api_error_response(status_code: int) -> JsonResponse:
+class ErrorJsonResponse(JsonResponse):
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(error_body(code, message), status=status)
+        self.message = message
+
+
+def api_error_response(status_code: int) -> ErrorJsonResponse:
     codes: Sequence[tuple[int, str, str]] = (
         (status.HTTP_400_BAD_REQUEST, "bad_request", _("The request could not be understood.")),
         (status.HTTP_403_FORBIDDEN, "not_allowed", _("You may not do this.")),
@@ -204,10 +219,9 @@ def api_error_response(status_code: int) -> JsonResponse:
     )
     for candidate, code, message in codes:
         if candidate == status_code:
-            return JsonResponse(error_body(code, message), status=status_code)
+            return ErrorJsonResponse(code, message, status_code)
     if status_code >= 500:
-        return JsonResponse(
-            error_body("server_error", _("Something went wrong on our side. Please try again later.")),
-            status=status_code,
+        return ErrorJsonResponse(
+            "server_error", _("Something went wrong on our side. Please try again later."), status_code
         )
-    return JsonResponse(error_body("error", _("The request failed.")), status=status_code)
+    return ErrorJsonResponse("error", _("The request failed."), status_code)

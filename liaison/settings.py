@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "representatives",
     "suggestions",
     "notifications",
+    "open311",
     "public",
     "dashboards",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include("liaison.api")),
+    path("open311/", include("open311.urls")),
 ]
 
 if settings.BENCH_ENDPOINTS:
