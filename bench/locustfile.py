@@ -5,7 +5,7 @@ BENCH_RESULT_FILE (where the summary goes). Every simulated user sends the scena
 requests back to back (no think time): reads cycle through the list, writes take each
 request once and the test ends when they run out. A response with an unexpected status, or
 without the text the scenario expects, counts as an error. Latencies are recorded with
-sub-millisecond precision from the moment all users have started.
+sub-millisecond precision; all users start at once.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from itertools import cycle
 from pathlib import Path
 from typing import Any
 
+import gevent  # type: ignore[import-untyped]
 from locust import FastHttpUser, events, task
 from locust.env import Environment
 from locust.exception import StopUser
@@ -61,8 +62,8 @@ def percentile(sorted_values: list[float], p: float) -> float | None:
     return sorted_values[rank - 1]
 
 
-@events.spawning_complete.add_listener
-def _on_spawned(user_count: int, **kwargs: Any) -> None:
+@events.test_start.add_listener
+def _on_start(environment: Environment, **kwargs: Any) -> None:
     RECORDER.start()
 
 
@@ -112,10 +113,11 @@ class ScenarioUser(FastHttpUser):
         try:
             request = next(FEED)
         except StopIteration:
-            RECORDER.exhausted = True
-            RECORDER.stop()
-            if self.environment.runner is not None:
-                self.environment.runner.quit()
+            # Every write target used: end the test (once, outside this user's greenlet).
+            if not RECORDER.exhausted and self.environment.runner is not None:
+                RECORDER.exhausted = True
+                RECORDER.stop()
+                gevent.spawn(self.environment.runner.quit)
             raise StopUser() from None
         headers = {**BASE_HEADERS, **request.get("headers", {})}
         body = request.get("body")

@@ -436,6 +436,44 @@ def _split_writes(ctx: Context, requests: list[Request]) -> Scenario:
     return {"probe": probe, "warm": warm, "requests": load}
 
 
+def top_up(ctx: Context, *, state: str, needed: int, have: int) -> int:
+    """Bring the city to `needed` suggestions in `state` (proposed or in_progress) through the
+    workflow itself, as station, committee and unit staff would, when the data holds fewer:
+    five years of history leave few suggestions open at small volumes. Returns how many were made."""
+    from accounts.models import Role
+    from stations.models import Station
+    from suggestions import workflow
+    from suggestions.models import Category, HandlingUnit, Route, State
+
+    missing = needed - have
+    if missing <= 0:
+        return 0
+    station = Station.objects.filter(region__path__startswith=ctx.city.path).order_by("id").first()
+    units = list(HandlingUnit.objects.filter(is_active=True, region__path__startswith=ctx.city.path)[:12])
+    category = Category.objects.filter(is_active=True).order_by("id").first()
+    if station is None or not units:
+        return 0
+    staff = bench_user(f"station_{station.pk}", role=Role.STATION_STAFF, station=station)
+    unit_staff = {u.pk: bench_user(f"unit_{u.code}", role=Role.UNIT_STAFF, unit=u) for u in units}
+    for i in range(missing):
+        unit = units[i % len(units)]
+        s = workflow.suggestion_record(
+            actor=staff,
+            title="小区门口道路破损，雨天积水严重",
+            content="居民反映小区门口道路破损多处，雨天积水，老人和孩子出行不便，希望尽快修复。",
+            region=station.region,
+            station=station,
+            submitter_name="王五",
+            submitter_phone=f"139{ctx.rng.randint(10_000_000, 99_999_999)}",
+        )
+        s = workflow.suggestion_sort(suggestion=s, actor=staff, category=category, urgency="normal")
+        s = workflow.suggestion_propose(suggestion=s, actor=staff, route=Route.UNIT, unit=unit)
+        if state == State.IN_PROGRESS:
+            s = workflow.suggestion_hand_over(suggestion=s, actor=ctx.city_user, lead_unit=unit)
+            workflow.suggestion_acknowledge(suggestion=s, actor=unit_staff[unit.pk])
+    return missing
+
+
 @scenario("hand_over")
 def hand_over(ctx: Context) -> Scenario:
     """City committee staff hand proposed suggestions over (the UI form), each once."""
@@ -449,12 +487,9 @@ def hand_over(ctx: Context) -> Scenario:
     if not units:
         raise NotAvailable("no active unit in the city")
     unit_set = set(units)
-    rows = spread(
-        Suggestion.objects.filter(state=State.PROPOSED, route=Route.UNIT, region__path__startswith=ctx.city.path),
-        ctx.writes + 13,
-        ("tracking_code", "version", "proposed_unit_id"),
-        ctx.rng,
-    )
+    targets = Suggestion.objects.filter(state=State.PROPOSED, route=Route.UNIT, region__path__startswith=ctx.city.path)
+    made = top_up(ctx, state=State.PROPOSED, needed=ctx.writes + 13, have=targets.count())
+    rows = spread(targets, ctx.writes + 13, ("tracking_code", "version", "proposed_unit_id"), ctx.rng)
     requests: list[Request] = []
     for row in rows:
         unit = row["proposed_unit_id"] if row["proposed_unit_id"] in unit_set else ctx.rng.choice(units)
@@ -473,7 +508,9 @@ def hand_over(ctx: Context) -> Scenario:
     result = _split_writes(ctx, requests)
     result["headers"] = ctx.city_session
     result["role"] = f"committee staff of {ctx.city.name}"
-    result["note"] = "UI form POST (redirect on success); deadline computed from working days"
+    result["note"] = "UI form POST (redirect on success); deadline computed from working days" + (
+        f"; {made} proposed suggestions added through the workflow first" if made else ""
+    )
     return result
 
 
@@ -488,8 +525,10 @@ def reply(ctx: Context) -> Scenario:
 
     if reverse_or_none("suggestions:action", code="X", action="reply") is None:
         raise NotAvailable("the action forms (suggestions:action) are not routed yet")
+    in_city = Suggestion.objects.filter(state=State.IN_PROGRESS, region__path__startswith=ctx.city.path)
+    made = top_up(ctx, state=State.IN_PROGRESS, needed=ctx.writes + 13, have=in_city.count())
     top_units = list(
-        Suggestion.objects.filter(state=State.IN_PROGRESS, lead_unit__isnull=False)
+        in_city.filter(lead_unit__isnull=False)
         .values("lead_unit")
         .annotate(n=Count("id"))
         .order_by("-n")
@@ -532,8 +571,10 @@ def reply(ctx: Context) -> Scenario:
             }
         )
     result = _split_writes(ctx, requests)
-    result["role"] = f"unit staff of the {len(top_units)} units with most in progress"
-    result["note"] = "UI form POST (redirect on success)"
+    result["role"] = f"unit staff of the {len(top_units)} units of {ctx.city.name} with most in progress"
+    result["note"] = "UI form POST (redirect on success)" + (
+        f"; {made} suggestions in progress added through the workflow first" if made else ""
+    )
     return result
 
 

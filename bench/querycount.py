@@ -81,12 +81,12 @@ def count(scenario: dict[str, Any]) -> dict[str, Any]:
             continue  # warms the process (for writes: the first probe suggestion)
         queries.append(len(captured.captured_queries))
     if not queries:
-        return {"queries_min": None, "queries_median": None, "queries_max": None, "errors": errors}
+        return {"queries_min": None, "queries_median": None, "queries_max": None, "probe_errors": errors}
     return {
         "queries_min": min(queries),
         "queries_median": statistics.median(queries),
         "queries_max": max(queries),
-        "errors": errors,
+        "probe_errors": errors,
     }
 
 
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         result[scenario["name"]] = count(scenario)
         r = result[scenario["name"]]
-        status = f"{len(r['errors'])} errors" if r["errors"] else "ok"
+        status = f"{len(r['probe_errors'])} errors: {r['probe_errors'][:3]}" if r["probe_errors"] else "ok"
         print(f"  {scenario['name']:<28} queries {r['queries_min']}–{r['queries_max']}  {status}", file=sys.stderr)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
     return 0

@@ -29,7 +29,7 @@ def ratio(value: Any, floor: float | None) -> float | None:
 def verdict(info: dict[str, Any], result: dict[str, Any], p95_ratio: float | None) -> str:
     if not result.get("available"):
         return "not available"
-    if result.get("errors"):
+    if result.get("errors") or result.get("probe_errors"):
         return "errors"
     misses = []
     target = _num(info.get("target_p95_ms"))
@@ -208,6 +208,8 @@ def problems(run: dict[str, Any]) -> list[str]:
                 continue
             if result.get("errors"):
                 found.append(f"{volume['database']} {key}: {result['errors']} errors {result.get('error_kinds')}")
+            for error in result.get("probe_errors", [])[:5]:
+                found.append(f"{volume['database']} {key} (query-count pass): {error}")
             if not result.get("requests"):
                 found.append(f"{volume['database']} {key}: no request completed")
     sweep = run.get("sweep") or {}

@@ -150,7 +150,7 @@ def ensure_data(volume: Volume, env: dict[str, str], *, fresh: bool) -> dict[str
             time.sleep(15)
             waited += 15
             count = suggestion_count(database)
-        if count is None or count < volume.suggestions * 0.9:
+        if count is None or count == 0 or count < volume.suggestions * 0.9:
             raise SystemExit(
                 f"bench: database {database} exists but holds {count} suggestions, not ~{volume.suggestions}. "
                 f"Drop it (dropdb -h 127.0.0.1 -U postgres {database}) and run again to regenerate it."
@@ -297,10 +297,10 @@ def send(port: int, headers: dict[str, str], request: dict[str, Any]) -> int:
         conn.close()
 
 
-def warm(port: int, scenarios: list[dict[str, Any]]) -> None:
+def warm(port: int, scenarios: list[dict[str, Any]], *, per_scenario: int) -> None:
     """Each scenario's warm-up requests (imports, templates, connections in both workers)."""
     for scenario in scenarios:
-        for request in scenario.get("warm", []):
+        for request in scenario.get("warm", [])[:per_scenario]:
             with contextlib.suppress(OSError):
                 send(port, scenario.get("headers", {}), request)
 
@@ -323,7 +323,7 @@ def run_locust(scenario: dict[str, Any], port: int, duration: int, workdir: Path
         "--users",
         str(USERS),
         "--spawn-rate",
-        str(USERS),
+        "1000",  # all users at once
         "--run-time",
         f"{duration}s",
         "--stop-timeout",
@@ -342,7 +342,9 @@ def run_locust(scenario: dict[str, Any], port: int, duration: int, workdir: Path
     return result
 
 
-def run_volume(volume: Volume, *, duration: int, fresh: bool, reads: int, writes: int) -> dict[str, Any]:
+def run_volume(
+    volume: Volume, *, duration: int, fresh: bool, reads: int, writes: int, smoke: bool = False
+) -> dict[str, Any]:
     env = server_env(volume.database)
     workdir = DATA / volume.database
     workdir.mkdir(parents=True, exist_ok=True)
@@ -383,17 +385,21 @@ def run_volume(volume: Volume, *, duration: int, fresh: bool, reads: int, writes
     results: dict[str, Any] = {}
     started = time.perf_counter()
     with gunicorn(env, workdir / "gunicorn.log") as port:
-        warm(port, specs["scenarios"])
-        order = [*FLOORS, *(s["name"] for s in specs["scenarios"] if s["name"] not in FLOORS), *FLOORS]
-        for index, name in enumerate(order):
+        warm(port, specs["scenarios"], per_scenario=4 if smoke else 20)
+        # The floors run first and, except in the smoke run, again last.
+        order = [(name, name) for name in FLOORS]
+        order += [(s["name"], s["name"]) for s in specs["scenarios"] if s["name"] not in FLOORS]
+        if not smoke:
+            order += [(name, f"{name}@end") for name in FLOORS]
+        for name, key in order:
             scenario = by_name[name]
-            key = f"{name}@end" if index >= len(order) - len(FLOORS) else name
             if not scenario.get("available"):
                 results[key] = {"available": False, "reason": scenario.get("reason", "")}
                 continue
             log(f"{volume.database}: {key} for {duration} s")
+            load_before = os.getloadavg()[0]
             outcome = run_locust(scenario, port, duration, workdir)
-            outcome.update(available=True, **queries.get(name, {}))
+            outcome.update(available=True, loadavg_before=round(load_before, 2), **queries.get(name, {}))
             results[key] = outcome
             failed = outcome.get("errors", 0)
             log(
@@ -480,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, help="seconds per scenario (default 20; smoke 2)")
     parser.add_argument("--volumes", default="", help="e.g. 100000 or 100000,1000000 (default: all of the mode)")
     parser.add_argument("--no-sweep", action="store_true", help="skip make bench-sweep")
+    parser.add_argument("--database", help="run on this existing database as it is (no generation, any size)")
     args = parser.parse_args(argv)
 
     services = subprocess.run(["bash", str(ROOT / "scripts" / "services.sh")], check=False)
@@ -489,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.volumes:
         wanted = {int(v) for v in args.volumes.split(",")}
         volumes = tuple(v for v in volumes if v.suggestions in wanted)
+    if args.database:
+        volumes = (Volume(0, args.database),)
     duration = args.duration or (2 if args.smoke else 20)
     started = time.perf_counter()
     runs = [
@@ -497,7 +506,8 @@ def main(argv: list[str] | None = None) -> int:
             duration=duration,
             fresh=args.smoke,
             reads=200 if args.smoke else 2000,
-            writes=120 if args.smoke else 2500,
+            writes=60 if args.smoke else 600,
+            smoke=args.smoke,
         )
         for v in volumes
     ]
