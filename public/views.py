@@ -310,7 +310,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponse:
     if suggestion.state != State.REPLIED or suggestion.rating:
         message = _("This suggestion can no longer be rated online. Please call the liaison station.")
         return render(request, "public/rate_closed.html", {"message": message, "code": "not_ratable"}, status=410)
-    form = RatingForm(request.POST or None)
+    form = RatingForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             suggestion_feedback(
