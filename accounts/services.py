@@ -28,3 +28,21 @@ def membership_grant(
         user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
     return membership
+
+
+def api_token_issue(*, user: User) -> str:
+    """The user's API token for the REST API, created if they have none (one token per user)."""
+    from rest_framework.authtoken.models import Token
+
+    if not user.is_active:
+        raise ValueError("An inactive user cannot have an API token.")
+    token, _ = Token.objects.get_or_create(user=user)
+    return str(token.key)
+
+
+def api_token_revoke(*, user: User) -> bool:
+    """Delete the user's API token; every client using it is signed out at once. False if there was none."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted > 0

@@ -21,6 +21,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 
 from suggestions.errors import WorkflowError
 
@@ -83,6 +84,19 @@ def _first_message(fields: Mapping[str, list[str]]) -> str:
     return _("The input is not valid.")
 
 
+def _anonymous_throttled(context: Mapping[str, Any]) -> exceptions.Throttled | None:
+    """DRF checks throttles only after the caller passed authentication and permission checks,
+    so anonymous callers and wrong tokens would never be slowed down; count them here, per
+    client address, against the anonymous rate."""
+    request = context.get("request")
+    if request is None:
+        return None
+    throttle = AnonRateThrottle()
+    if throttle.allow_request(request, context.get("view")):  # type: ignore[arg-type]
+        return None
+    return exceptions.Throttled(wait=throttle.wait())
+
+
 def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every refusal as JSON with a code; unexpected errors stay 500s."""
     headers: dict[str, str] = {}
@@ -101,6 +115,9 @@ def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Respons
         fields = flatten_errors(exc.detail)
         body = error_body("validation", _first_message(fields), fields)
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        throttled = _anonymous_throttled(context)
+        if throttled is not None:
+            return api_exception_handler(throttled, context)
         code = "not_authenticated" if isinstance(exc, exceptions.NotAuthenticated) else "authentication_failed"
         message = (
             _("Sign in or send a valid API token.")
