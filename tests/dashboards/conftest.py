@@ -1,6 +1,7 @@
 """A small dataset whose dashboard figures are computed by hand in the tests.
 
-Today is frozen at 2025-06-20 (Asia/Shanghai). Station A lies in 鼓东街道 (district A),
+Overdue figures are taken on 2025-06-20 (`TODAY`; the `frozen_today` fixture stops the
+clock there for tests that act through the workflow). Station A lies in 鼓东街道 (district A),
 station B in 瀛洲街道 (district B); both districts belong to 福州市. Every suggestion is
 received at 10:00 local time on its day unless said otherwise.
 
@@ -82,7 +83,7 @@ def frozen_today() -> Any:
 
 
 @pytest.fixture
-def data(world: World, frozen_today: Any) -> Data:
+def data(world: World) -> Data:
     road = CategoryFactory(code="road", name="道路交通")
     env = CategoryFactory(code="env", name="环境卫生")
     w = world
