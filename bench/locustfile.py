@@ -33,22 +33,41 @@ BASE_HEADERS: dict[str, str] = SCENARIO.get("headers", {})
 
 
 class Recorder:
+    """Every request's start time, latency and outcome; the window is from the first request's
+    start to the moment the test was told to stop (requests in flight then still count)."""
+
     def __init__(self) -> None:
-        self.measuring = False
-        self.started = 0.0
-        self.stopped = 0.0
-        self.latencies: list[float] = []
-        self.errors: Counter[str] = Counter()
+        self.samples: list[tuple[float, float, str | None]] = []
+        self.stopped_at: float | None = None
         self.exhausted = False
 
-    def start(self) -> None:
-        self.measuring = True
-        self.started = time.perf_counter()
-
     def stop(self) -> None:
-        if self.measuring:
-            self.stopped = time.perf_counter()
-            self.measuring = False
+        if self.stopped_at is None:
+            self.stopped_at = time.time()
+
+    def summary(self) -> dict[str, Any]:
+        if not self.samples:
+            return {"requests": 0, "errors": 0, "error_kinds": {}, "duration_s": 0.0, "rps": 0.0}
+        first = min(start for start, _, _ in self.samples)
+        last = self.stopped_at or max(start + latency / 1000 for start, latency, _ in self.samples)
+        window = [(latency, error) for start, latency, error in self.samples if start <= last]
+        values = sorted(latency for latency, _ in window)
+        kinds = Counter(error for _, error in window if error is not None)
+        errors = sum(kinds.values())
+        duration = max(last - first, 1e-6)
+        return {
+            "requests": len(values),
+            "errors": errors,
+            "error_kinds": dict(kinds.most_common(10)),
+            "duration_s": round(duration, 2),
+            "rps": round((len(values) - errors) / duration, 1),
+            "p50_ms": percentile(values, 50),
+            "p95_ms": percentile(values, 95),
+            "p99_ms": percentile(values, 99),
+            "mean_ms": sum(values) / len(values),
+            "max_ms": values[-1],
+            "exhausted": self.exhausted,
+        }
 
 
 RECORDER = Recorder()
@@ -62,18 +81,9 @@ def percentile(sorted_values: list[float], p: float) -> float | None:
     return sorted_values[rank - 1]
 
 
-@events.test_start.add_listener
-def _on_start(environment: Environment, **kwargs: Any) -> None:
-    RECORDER.start()
-
-
 @events.request.add_listener
-def _on_request(response_time: float, exception: BaseException | None, **kwargs: Any) -> None:
-    if not RECORDER.measuring:
-        return
-    RECORDER.latencies.append(float(response_time))
-    if exception is not None:
-        RECORDER.errors[str(exception)[:200]] += 1
+def _on_request(response_time: float, exception: BaseException | None, start_time: float, **kwargs: Any) -> None:
+    RECORDER.samples.append((start_time, float(response_time), None if exception is None else str(exception)[:200]))
 
 
 @events.test_stopping.add_listener
@@ -83,24 +93,7 @@ def _on_stopping(environment: Environment, **kwargs: Any) -> None:
 
 @events.quitting.add_listener
 def _on_quit(environment: Environment, **kwargs: Any) -> None:
-    RECORDER.stop()
-    values = sorted(RECORDER.latencies)
-    duration = max(RECORDER.stopped - RECORDER.started, 1e-9) if RECORDER.started else 0.0
-    errors = sum(RECORDER.errors.values())
-    summary = {
-        "requests": len(values),
-        "errors": errors,
-        "error_kinds": dict(RECORDER.errors.most_common(10)),
-        "duration_s": round(duration, 2),
-        "rps": round((len(values) - errors) / duration, 1) if duration else 0.0,
-        "p50_ms": percentile(values, 50),
-        "p95_ms": percentile(values, 95),
-        "p99_ms": percentile(values, 99),
-        "mean_ms": sum(values) / len(values) if values else None,
-        "max_ms": values[-1] if values else None,
-        "exhausted": RECORDER.exhausted,
-    }
-    RESULT_FILE.write_text(json.dumps(summary, indent=1))
+    RESULT_FILE.write_text(json.dumps(RECORDER.summary(), indent=1))
 
 
 class ScenarioUser(FastHttpUser):
