@@ -42,7 +42,7 @@ class NotificationQuerySerializer(serializers.Serializer[dict[str, Any]]):
         required=False, min_value=1, help_text="Position: only notifications older than this id (from `next`)."
     )
     unread = serializers.BooleanField(required=False, default=False, help_text="Only unread notifications.")
-    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=30)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, default=30)
 
 
 class NotificationPageSerializer(serializers.Serializer[dict[str, Any]]):
