@@ -593,14 +593,10 @@ def dashboard_year(ctx: Context) -> Scenario:
     newest = Suggestion.objects.order_by("-id").values_list("created_at", flat=True).first()
     year = (newest or dt.datetime.now(tz=dt.UTC)).year
     years = [year - i for i in range(5)]
-    requests: list[Request] = [
-        {
-            "method": "GET",
-            "path": f"{path}?{urlencode({'year': ctx.rng.choice(years), 'region': ctx.province.code})}",
-            "expect": [200],
-        }
-        for _ in range(min(ctx.reads, 200))
-    ]
+    requests: list[Request] = []
+    for _ in range(min(ctx.reads, 200)):
+        query = {"period": "year", "year": ctx.rng.choice(years), "region": ctx.province.code}
+        requests.append({"method": "GET", "path": f"{path}?{urlencode(query)}", "expect": [200]})
     return {"headers": ctx.province_session, "requests": requests, "role": "committee staff of the province"}
 
 
