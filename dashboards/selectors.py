@@ -84,6 +84,7 @@ class Slice:
 @dataclass(frozen=True)
 class UnitOverdue:
     unit_id: int | None
+    code: str
     name: str
     overdue: int
     reply_overdue: int
@@ -284,13 +285,14 @@ def _overdue_units(subject: Subject, period: Period, today: dt.date) -> list[Uni
     rows = (
         _period_suggestions(subject, period)
         .filter(_overdue_q(today))
-        .values("lead_unit_id", "lead_unit__name")
+        .values("lead_unit_id", "lead_unit__code", "lead_unit__name")
         .annotate(overdue=Count("id"), reply_overdue=Count("id", filter=reply_late))
         .order_by("-overdue", "lead_unit__name")
     )
     return [
         UnitOverdue(
             unit_id=row["lead_unit_id"],
+            code=row["lead_unit__code"] or "",
             name=row["lead_unit__name"] or _("No unit"),
             overdue=row["overdue"],
             reply_overdue=row["reply_overdue"],
@@ -391,7 +393,12 @@ def dashboard_get(
         key=lambda s: (-(s.figures.visits + s.figures.collected), s.label),
     )
     trend_slices = [
-        Slice(key=b.isoformat(), label=b.isoformat(), figures=trend.rows.get(b, Figures()), day=b)
+        Slice(
+            key=b.isoformat(),
+            label=b.isoformat() if period.daily else f"{b.year}-{b.month:02d}",
+            figures=trend.rows.get(b, Figures()),
+            day=b,
+        )
         for b in period.buckets()
     ]
     return Dashboard(

@@ -1,0 +1,114 @@
+"""The dashboard's tables as an Excel workbook (openpyxl), one sheet per table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from io import BytesIO
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from dashboards.measures import Figures
+from dashboards.selectors import Dashboard, Slice
+
+PERCENT = "0.0%"
+
+
+def _rate(value: float | None) -> float | None:
+    return None if value is None else value / 100
+
+
+def _header(sheet: Worksheet, titles: Sequence[str]) -> None:
+    sheet.append(list(titles))
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+
+
+def _slice_columns() -> list[str]:
+    return [
+        _("Visits"),
+        _("Voters received"),
+        _("Suggestions collected"),
+        _("Resolved on the spot"),
+        _("Replied"),
+        _("Closed"),
+        _("Satisfaction rate"),
+        _("Average handling days"),
+    ]
+
+
+def _slice_values(f: Figures) -> list[object]:
+    return [
+        f.visits,
+        f.voters_received,
+        f.collected,
+        f.resolved_on_spot,
+        f.replied,
+        f.closed,
+        _rate(f.satisfaction_rate),
+        f.average_days,
+    ]
+
+
+def _slice_sheet(book: Workbook, title: str, first: str, slices: Sequence[Slice]) -> None:
+    sheet = book.create_sheet(title)
+    _header(sheet, [first, *_slice_columns()])
+    for s in slices:
+        sheet.append([s.label, *_slice_values(s.figures)])
+        sheet.cell(row=sheet.max_row, column=8).number_format = PERCENT
+    sheet.column_dimensions["A"].width = 24
+
+
+def dashboard_workbook(board: Dashboard) -> bytes:
+    t = board.totals
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = _("Summary")
+    summary.append([_("Region or station"), board.subject.label])
+    summary.append([_("Period"), board.period.label])
+    summary.append([_("From"), board.period.start])
+    summary.append([_("To"), board.period.end])
+    as_of = board.refreshed_at or timezone.now()
+    summary.append([_("Figures as of"), timezone.localtime(as_of).replace(tzinfo=None)])
+    summary.append([])
+    _header(summary, [_("Figure"), _("Value")])
+    rows: list[tuple[str, object, bool]] = [
+        (_("Visits"), t.visits, False),
+        (_("Voters received"), t.voters_received, False),
+        (_("Suggestions collected"), t.collected, False),
+        (_("Merged as duplicates"), t.merged, False),
+        (_("Resolved on the spot"), t.resolved_on_spot, False),
+        (_("Handed over"), t.handed_over, False),
+        (_("Replied"), t.replied, False),
+        (_("Closed"), t.closed, False),
+        (_("On-time rate"), _rate(t.on_time_rate), True),
+        (_("Satisfaction rate"), _rate(t.satisfaction_rate), True),
+        (_("Average handling days"), t.average_days, False),
+        (_("Overdue now"), board.overdue_total, False),
+    ]
+    for label, value, percent in rows:
+        summary.append([label, value])
+        if percent:
+            summary.cell(row=summary.max_row, column=2).number_format = PERCENT
+    summary.column_dimensions["A"].width = 24
+    summary.column_dimensions["B"].width = 20
+
+    _slice_sheet(book, _("By category"), _("Category"), board.categories)
+    _slice_sheet(book, _("By channel"), _("Channel"), board.channels)
+    _slice_sheet(book, _("Trend"), _("Day") if board.period.daily else _("Month"), board.trend)
+    if board.children:
+        _slice_sheet(book, _("Sub-regions"), _("Region or station"), board.children)
+
+    overdue = book.create_sheet(_("Overdue by unit"))
+    _header(overdue, [_("Handling unit"), _("Overdue now"), _("Reply overdue")])
+    for unit in board.overdue_units:
+        overdue.append([unit.name, unit.overdue, unit.reply_overdue])
+    overdue.column_dimensions["A"].width = 30
+
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
