@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,14 +20,30 @@ from dashboards.selectors import Dashboard
 
 BAR_ROW = 26
 BAR_THICKNESS = 18
-BAR_LABEL_WIDTH = 150
-BAR_VALUE_ROOM = 56
+# Bar charts are narrower than line charts so that they stay legible on a phone.
+BAR_CHART_WIDTH = 420
+BAR_LABEL_WIDTH = 140
+BAR_VALUE_ROOM = 52
 CHART_WIDTH = 640
-LABEL_CHARS = 10
+# Room for a label, in half-widths: a Chinese character takes two, a Latin letter one.
+LABEL_ROOM = 20
 
 
-def _short(label: str, limit: int = LABEL_CHARS) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def _width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _short(label: str, room: int = LABEL_ROOM) -> str:
+    """The label cut to fit `room` half-widths, with an ellipsis when cut."""
+    if sum(_width(c) for c in label) <= room:
+        return label
+    used, kept = 1, []
+    for char in label:
+        used += _width(char)
+        if used > room:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def _nice_step(raw: float) -> int:
@@ -89,7 +106,7 @@ def bar_chart(
     percent: bool = False,
 ) -> BarChart:
     maximum = 100.0 if percent else max((value for _label, value in items), default=0)
-    room = CHART_WIDTH - BAR_LABEL_WIDTH - BAR_VALUE_ROOM
+    room = BAR_CHART_WIDTH - BAR_LABEL_WIDTH - BAR_VALUE_ROOM
     bars: list[Bar] = []
     for index, (label, value) in enumerate(items):
         width = room * value / maximum if maximum else 0.0
@@ -108,7 +125,7 @@ def bar_chart(
             )
         )
     return BarChart(
-        title=title, bars=bars, width=CHART_WIDTH, height=len(items) * BAR_ROW + 8, label_width=BAR_LABEL_WIDTH
+        title=title, bars=bars, width=BAR_CHART_WIDTH, height=len(items) * BAR_ROW + 8, label_width=BAR_LABEL_WIDTH
     )
 
 
@@ -165,11 +182,12 @@ def _bucket_label(day: dt.date, *, daily: bool, one_year: bool) -> str:
 
 
 def line_chart(
-    title: str, buckets: Sequence[dt.date], series: Sequence[tuple[str, str, Sequence[int]]], *, daily: bool
+    title: str, buckets: Sequence[dt.date], series: Sequence[tuple[str, str, Sequence[int | None]]], *, daily: bool
 ) -> LineChart:
+    """`None` values (days still to come) are left out of the line rather than drawn as zero."""
     width, height = CHART_WIDTH, 240
     left, right, top, bottom = 48, width - 12, 12, height - 28
-    maximum = max((max(values, default=0) for _n, _c, values in series), default=0)
+    maximum = max((max((v for v in values if v is not None), default=0) for _n, _c, values in series), default=0)
     axis_top, step = _axis(maximum)
     count = len(buckets)
     span = right - left
@@ -187,7 +205,7 @@ def line_chart(
     ]
     y_ticks = [Tick(y_at(v), _number(v)) for v in range(0, axis_top + 1, step)]
     lines = [
-        Series(name, css, [Point(x_at(i), y_at(v), _number(v)) for i, v in enumerate(values)])
+        Series(name, css, [Point(x_at(i), y_at(v), _number(v)) for i, v in enumerate(values) if v is not None])
         for name, css, values in series
     ]
     return LineChart(title, width, height, left, right, top, bottom, x_ticks, y_ticks, lines)
@@ -221,11 +239,11 @@ def stacked_bar(title: str, parts: Sequence[tuple[str, str, int]]) -> StackedBar
     for label, css, count in parts:
         if not count:
             continue
-        width = CHART_WIDTH * count / total
+        width = BAR_CHART_WIDTH * count / total
         share = 100.0 * count / total
         segments.append(Segment(round(x, 1), round(width, 1), css, label, f"{_number(count)} ({share:.1f}%)"))
         x += width
-    return StackedBar(title, CHART_WIDTH, 28, segments)
+    return StackedBar(title, BAR_CHART_WIDTH, 24, segments)
 
 
 @dataclass(frozen=True)
@@ -240,7 +258,12 @@ class Charts:
 
 def dashboard_charts(board: Dashboard, *, overdue_hrefs: Sequence[str] | None = None) -> Charts:
     buckets = [s.day for s in board.trend if s.day is not None]
-    figures = [s.figures for s in board.trend]
+    # Points after today would only ever be zero; the lines stop at today.
+    figures = [s.figures if s.day is None or s.day <= board.today else None for s in board.trend]
+
+    def values(name: str) -> list[int | None]:
+        return [None if f is None else int(getattr(f, name)) for f in figures]
+
     daily = board.period.daily
     t = board.totals
     return Charts(
@@ -248,9 +271,9 @@ def dashboard_charts(board: Dashboard, *, overdue_hrefs: Sequence[str] | None = 
             _("Suggestions collected, replied and resolved on the spot"),
             buckets,
             [
-                (_("Collected"), "series-collected", [f.collected for f in figures]),
-                (_("Replied"), "series-replied", [f.replied for f in figures]),
-                (_("Resolved on the spot"), "series-on-spot", [f.resolved_on_spot for f in figures]),
+                (_("Collected"), "series-collected", values("collected")),
+                (_("Replied"), "series-replied", values("replied")),
+                (_("Resolved on the spot"), "series-on-spot", values("resolved_on_spot")),
             ],
             daily=daily,
         ),
@@ -258,8 +281,8 @@ def dashboard_charts(board: Dashboard, *, overdue_hrefs: Sequence[str] | None = 
             _("Visits and voters received"),
             buckets,
             [
-                (_("Visits"), "series-visits", [f.visits for f in figures]),
-                (_("Voters received"), "series-voters", [f.voters_received for f in figures]),
+                (_("Visits"), "series-visits", values("visits")),
+                (_("Voters received"), "series-voters", values("voters_received")),
             ],
             daily=daily,
         ),

@@ -27,10 +27,9 @@ def _header(sheet: Worksheet, titles: Sequence[str]) -> None:
         cell.font = Font(bold=True)
 
 
-def _slice_columns() -> list[str]:
+def _slice_columns(*, visits: bool) -> list[str]:
     return [
-        _("Visits"),
-        _("Voters received"),
+        *([_("Visits"), _("Voters received")] if visits else []),
         _("Suggestions collected"),
         _("Resolved on the spot"),
         _("Replied"),
@@ -40,10 +39,9 @@ def _slice_columns() -> list[str]:
     ]
 
 
-def _slice_values(f: Figures) -> list[object]:
+def _slice_values(f: Figures, *, visits: bool) -> list[object]:
     return [
-        f.visits,
-        f.voters_received,
+        *([f.visits, f.voters_received] if visits else []),
         f.collected,
         f.resolved_on_spot,
         f.replied,
@@ -53,12 +51,14 @@ def _slice_values(f: Figures) -> list[object]:
     ]
 
 
-def _slice_sheet(book: Workbook, title: str, first: str, slices: Sequence[Slice]) -> None:
+def _slice_sheet(book: Workbook, title: str, first: str, slices: Sequence[Slice], *, visits: bool = True) -> None:
+    """One row per slice; categories have no visits (a visit has no category), so no visit columns."""
     sheet = book.create_sheet(title)
-    _header(sheet, [first, *_slice_columns()])
+    _header(sheet, [first, *_slice_columns(visits=visits)])
+    rate_column = 8 if visits else 6
     for s in slices:
-        sheet.append([s.label, *_slice_values(s.figures)])
-        sheet.cell(row=sheet.max_row, column=8).number_format = PERCENT
+        sheet.append([s.label, *_slice_values(s.figures, visits=visits)])
+        sheet.cell(row=sheet.max_row, column=rate_column).number_format = PERCENT
     sheet.column_dimensions["A"].width = 24
 
 
@@ -97,7 +97,7 @@ def dashboard_workbook(board: Dashboard) -> bytes:
     summary.column_dimensions["A"].width = 24
     summary.column_dimensions["B"].width = 20
 
-    _slice_sheet(book, _("By category"), _("Category"), board.categories)
+    _slice_sheet(book, _("By category"), _("Category"), board.categories, visits=False)
     _slice_sheet(book, _("By channel"), _("Channel"), board.channels)
     _slice_sheet(book, _("Trend"), _("Day") if board.period.daily else _("Month"), board.trend)
     if board.children:
