@@ -226,7 +226,8 @@ def write(run: dict[str, Any], directory: Path) -> list[Path]:
     if run["mode"] == "smoke":
         stem = "smoke"
     else:
-        stem = f"{run['date'][:10]}-{'full' if len(run['volumes']) > 1 else 'partial'}"
+        sizes = "-".join(str(v["database"]) for v in run["volumes"])
+        stem = f"{run['date'][:10]}-{run['mode']}" + (f"-{sizes}" if run["mode"] == "partial" else "")
     for volume in run["volumes"]:
         volume["rows"] = rows(volume)
     run["growth"] = growth(run["volumes"])

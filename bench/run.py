@@ -510,6 +510,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.volumes:
         wanted = {int(v) for v in args.volumes.split(",")}
         volumes = tuple(v for v in volumes if v.suggestions in wanted)
+    mode = "smoke" if args.smoke else "full"
+    if args.database or len(volumes) < len(SMOKE if args.smoke else FULL):
+        mode = "partial"
     if args.database:
         volumes = (Volume(0, args.database),)
     duration = args.duration or (2 if args.smoke else 20)
@@ -528,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep = {"available": False, "reason": "skipped"} if args.smoke or args.no_sweep else sweep_benchmark()
     run = {
         "date": dt.datetime.now(tz=dt.UTC).astimezone().isoformat(timespec="seconds"),
-        "mode": "smoke" if args.smoke else "full",
+        "mode": mode,
         "machine": machine(),
         "settings": {"workers": WORKERS, "worker_class": "sync", "users": USERS, "duration_s": duration},
         "volumes": runs,
