@@ -49,6 +49,11 @@ bench: $(STAMP)
 bench-smoke: $(STAMP)
 	$(BIN)/python -m bench.run --smoke
 
+## make bench-sweep: the deadline sweep on 100,000 open suggestions, 10,000 due, in a scratch PostgreSQL database
+bench-sweep: $(STAMP)
+	bash scripts/services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) SECRET_KEY=bench-sweep-only $(BIN)/python manage.py bench_sweep
+
 ## make messages: refresh the Chinese catalogue from the code and the translation memory
 messages: $(STAMP)
 	$(BIN)/python scripts/translations.py
