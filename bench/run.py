@@ -399,7 +399,7 @@ def run_volume(
     results: dict[str, Any] = {}
     started = time.perf_counter()
     with gunicorn(env, workdir / "gunicorn.log") as port:
-        warm(port, specs["scenarios"], per_scenario=4 if smoke else 20)
+        warm(port, specs["scenarios"], per_scenario=4 if smoke else 10)
         # The floors run first and, except in the smoke run, again last.
         order = [(name, name) for name in FLOORS]
         order += [(s["name"], s["name"]) for s in specs["scenarios"] if s["name"] not in FLOORS]
