@@ -18,7 +18,7 @@ class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of activity"), choices=ActivityKind.choices)
     date = forms.DateField(
         label=_("Date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")},
     )
     hours = forms.DecimalField(
