@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 from collections import Counter
 
 import pytest
@@ -148,7 +149,8 @@ def test_every_state_is_there_with_the_fields_it_needs(demo: None) -> None:
             assert s.reply_category
             assert s.rating or s.close_note
         else:
-            assert s.route and s.close_note  # declined, converted or escalated
+            assert s.route
+            assert s.close_note
     assert closed.exclude(rating="").exists()
     assert closed.filter(is_published=True).exists()
     assert not Suggestion.objects.filter(is_published=True).exclude(state=State.CLOSED).exists()
@@ -178,7 +180,7 @@ def test_each_timeline_leads_to_the_state_it_shows(demo: None) -> None:
         assert events[-1].to_state == s.state
         assert events[-1].created_at == s.updated_at <= now
         assert s.version == len(events)
-        for before, after in zip(events, events[1:], strict=False):
+        for before, after in itertools.pairwise(events):
             assert after.from_state == before.to_state, (s.tracking_code, before.action, after.action)
         assert s.submitter_phone.endswith(s.submitter_phone_last4)
         assert len(s.submitter_phone) == 11
@@ -209,22 +211,26 @@ def test_each_demo_account_sees_only_its_scope_and_several_states(demo: None) ->
     city = Region.objects.get(memberships__user=users["committee"])
     district = Region.objects.get(memberships__user=users["district"])
     rep = Representative.objects.get(user=users["rep"])
-    assert district.path.startswith(city.path) and district != city
+    assert district.path.startswith(city.path)
+    assert district != city
 
     def visible(username: str) -> list[Suggestion]:
         return list(suggestion_list(user=users[username]).select_related("region"))
 
     seen = visible("station")
-    assert seen and all(s.station_id == station.pk for s in seen)
+    assert seen
+    assert all(s.station_id == station.pk for s in seen)
     assert len({s.state for s in seen}) >= 6
 
     seen = visible("unit")
     co = set(Assignment.objects.filter(unit=unit, is_active=True).values_list("suggestion_id", flat=True))
-    assert seen and all(s.lead_unit_id == unit.pk or s.pk in co for s in seen)
+    assert seen
+    assert all(s.lead_unit_id == unit.pk or s.pk in co for s in seen)
     assert {State.ASSIGNED, State.IN_PROGRESS, State.REPLIED, State.CLOSED} <= {s.state for s in seen}
 
     seen = visible("district")
-    assert seen and all(s.region.path.startswith(district.path) for s in seen)
+    assert seen
+    assert all(s.region.path.startswith(district.path) for s in seen)
     assert len({s.state for s in seen}) == len(State.values)
     assert len(seen) < Suggestion.objects.count()
 
@@ -232,7 +238,8 @@ def test_each_demo_account_sees_only_its_scope_and_several_states(demo: None) ->
     assert len(seen) == Suggestion.objects.filter(region__path__startswith=city.path).count()
 
     seen = visible("rep")
-    assert seen and all(s.representative_id == rep.pk for s in seen)
+    assert seen
+    assert all(s.representative_id == rep.pk for s in seen)
     assert rep.stations.filter(pk=station.pk).exists()
 
     assert len(visible("admin")) == Suggestion.objects.count()
