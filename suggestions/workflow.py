@@ -139,7 +139,8 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             "feedback",
             [S.REPLIED],
-            [S.CLOSED, S.IN_PROGRESS, S.REPLIED],
+            # proposed: dissatisfied with an on-the-spot resolution, which has no unit to re-handle it
+            [S.CLOSED, S.IN_PROGRESS, S.PROPOSED, S.REPLIED],
             [P.VOTER, P.REPRESENTATIVE, P.STATION, P.COMMITTEE],
             _("Record feedback"),
         ),
@@ -1339,8 +1340,9 @@ def suggestion_feedback(
     by the receiving representative, or recorded by station or committee staff after a call.
 
     Satisfied or basically satisfied → closed. Dissatisfied the first time → in_progress again
-    with a re-handling deadline. Dissatisfied after re-handling → stays replied; committee
-    staff decide and close it with a note."""
+    with a re-handling deadline (REHANDLE_LIMIT_DAYS); if it was resolved on the spot, so no
+    unit has had it, → proposed for the committee to hand over. Dissatisfied after
+    re-handling → stays replied; committee staff decide and close it with a note."""
     ctx = _lock(suggestion, actor)
     link: FeedbackToken | None = None
     if actor is None:
@@ -1380,6 +1382,14 @@ def suggestion_feedback(
         row.state = State.CLOSED
         row.closed_at = ctx.now
         fields.append("closed_at")
+    elif row.rehandle_count == 0 and row.lead_unit_id is None:
+        # Resolved on the spot, so no unit has handled it yet: re-handling starts with a
+        # hand-over by the committee (which sets the new deadline).
+        outcome = "reproposed"
+        row.state = State.PROPOSED
+        row.route = Route.UNIT
+        row.rehandle_count += 1
+        fields += ["route", "rehandle_count"]
     elif row.rehandle_count == 0:
         outcome = "rehandling"
         result, basis = _computed(ctx, ctx.today, int(settings.REHANDLE_LIMIT_DAYS))
@@ -1404,7 +1414,7 @@ def suggestion_feedback(
     }
     _event(ctx, "suggestion.feedback_received", from_state=from_state, public=True, data=data)
     outbox_enqueue(kind="suggestion.feedback_received", suggestion=row, payload=data)
-    if outcome == "rehandling":
+    if outcome in {"rehandling", "reproposed"}:
         outbox_enqueue(
             kind="suggestion.rehandling",
             suggestion=row,

@@ -372,3 +372,18 @@ def test_hand_over_query_count_is_bounded(cast: Cast) -> None:
         )
     # lock, units, overrides/years for the calendar, assignments, update, event, outbox; no per-day queries.
     assert len(queries) <= 12, [q["sql"][:80] for q in queries.captured_queries]
+
+
+def test_dissatisfied_with_an_on_the_spot_resolution_goes_to_a_unit(cast: Cast) -> None:
+    """Nobody but the station has handled it yet, so re-handling starts with a hand-over."""
+    u = cast.users
+    s = record(cast)
+    s = workflow.suggestion_resolve_on_spot(suggestion=s, actor=u["station_staff"], reply_text="现场答复。")
+    s = workflow.suggestion_feedback(suggestion=s, actor=None, rating="dissatisfied", token=latest_token(s))
+    assert (s.state, s.rehandle_count, s.route) == ("proposed", 1, "unit")
+    assert workflow.allowed_actions(suggestion=s, user=u["committee_staff"]) == ["hand_over", "decline"]
+    s = workflow.suggestion_hand_over(suggestion=s, actor=u["committee_staff"], lead_unit=cast.world.unit_a)
+    s = workflow.suggestion_acknowledge(suggestion=s, actor=u["unit_staff"])
+    s = workflow.suggestion_reply(suggestion=s, actor=u["unit_staff"], category="C", text="暂无条件。")
+    s = workflow.suggestion_feedback(suggestion=s, actor=u["station_staff"], rating="dissatisfied")
+    assert s.state == "replied"  # the second dissatisfaction: the committee decides
