@@ -8,6 +8,7 @@ and Saturday 11 October working days.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from django.core import mail
@@ -218,3 +219,44 @@ def test_a_unit_with_no_contacts_gets_nothing_and_breaks_nothing(
     lonely = HandlingUnitFactory(name="无联系人单位", region=world.district_a)
     hand_over(world, station_staff=station_staff, committee_staff=committee_staff, on=D(2025, 9, 26), unit=lonely)
     assert sweep(D(2025, 9, 29)) == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_the_same_moment_create_each_reminder_once(
+    world: World, station_staff: User, committee_staff: User, unit_staff: User
+) -> None:
+    """Two workers sweeping at once on PostgreSQL: the unique constraint lets exactly one insert each row."""
+    for i in range(20):
+        s = hand_over(
+            world,
+            station_staff=station_staff,
+            committee_staff=committee_staff,
+            on=D(2025, 9, 22),
+            reply_due=D(2025, 9, 30),
+            title=f"第{i}件",
+        )
+        acknowledge(s, unit_staff=unit_staff, on=D(2025, 9, 22))
+    start = threading.Barrier(2)
+    results: list[list[int]] = []
+    errors: list[BaseException] = []
+
+    def sweeper() -> None:
+        try:
+            start.wait(timeout=10)
+            results.append(reminder_sweep().created_ids)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    with at(D(2025, 9, 30)):  # the clock is moved for the whole process, both threads included
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert errors == []
+    first, second = results
+    assert set(first).isdisjoint(second)
+    assert sorted(first + second) == sorted(Delivery.objects.values_list("id", flat=True))
+    assert Delivery.objects.count() == 20 * 2  # e-mail and SMS to unit A's contact, once each
