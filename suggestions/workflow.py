@@ -42,7 +42,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -1550,7 +1550,6 @@ RUNNING_DEADLINES: dict[str, frozenset[State]] = {
     "co_due": frozenset({State.ASSIGNED, State.IN_PROGRESS}),
     "feedback_due": frozenset({State.REPLIED}),
 }
-_RUNNING_STATES = frozenset().union(*RUNNING_DEADLINES.values())
 
 
 def _recomputed(calendar: WorkingCalendar, basis: dict[str, Any]) -> tuple[DeadlineResult, DeadlineBasis] | None:
@@ -1580,27 +1579,25 @@ def deadlines_recalculate(
     event and a new version. Dates set by hand are left alone. Returns how many changed.
 
     Only deadlines ending on or after the earliest changed day can be affected, so the
-    candidates are one indexed range query per deadline field.
+    candidates come from one range query on (state, due date); each is locked like any action.
     """
+    dates, years = list(dates), list(years)
     starts = [*dates, *(dt.date(y, 1, 1) for y in years)]
     if not starts:
         return 0
     earliest = min(starts)
-    candidate_ids = set(
-        Suggestion.objects.filter(state__in=RUNNING_DEADLINES["reply_due"], reply_due__gte=earliest).values_list(
-            "pk", flat=True
-        )
-    ) | set(Suggestion.objects.filter(state=State.REPLIED, feedback_due__gte=earliest).values_list("pk", flat=True))
-    if not candidate_ids:
-        return 0
     calendar = WorkingCalendar()
     now = timezone.now()
     today = timezone.localdate(now)
     scope = _scope(actor)
     changed = 0
+    # reply_due is never before ack_due or the co-units' date, so it stands for all three.
     rows = (
         Suggestion.objects.select_for_update(of=("self",))
-        .filter(pk__in=candidate_ids, state__in=_RUNNING_STATES)
+        .filter(
+            Q(state__in=RUNNING_DEADLINES["reply_due"], reply_due__gte=earliest)
+            | Q(state=State.REPLIED, feedback_due__gte=earliest)
+        )
         .order_by("pk")
     )
     change_info = {"dates": sorted({d.isoformat() for d in dates}), "years": sorted(set(years))}
