@@ -276,14 +276,9 @@ def _scope_accounts(demo: DemoUsers, world: World, featured: Featured) -> None:
 
 
 def _counts() -> dict[str, int]:
-    return {
-        "regions": Region.objects.count(),
-        "stations": Station.objects.count(),
-        "representatives": Representative.objects.count(),
-        "units": HandlingUnit.objects.count(),
-        "visits": VoterVisit.objects.count(),
-        "suggestions": Suggestion.objects.count(),
-    }
+    """Rows per model, by the model's (translated) plural name."""
+    models = (Region, Station, Representative, HandlingUnit, VoterVisit, Suggestion)
+    return {str(m._meta.verbose_name_plural): m._default_manager.count() for m in models}
 
 
 # --- The demo city -----------------------------------------------------------------------------------------------

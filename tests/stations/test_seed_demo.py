@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Q
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Membership, Role, User
 from representatives.models import Activity, DutyShift, Mandate, Representative
@@ -43,7 +43,8 @@ SMALL = 300
 
 def seed(**options: object) -> str:
     out = io.StringIO()
-    call_command("seed_demo", stdout=out, **options)
+    with translation.override("en"):
+        call_command("seed_demo", stdout=out, **options)
     return out.getvalue()
 
 
