@@ -15,10 +15,14 @@ FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 SEPARATORS = [" ", "-", "－", "　", "—", " - ", ".", "\u00a0"]
 
 
+_READER_SEPARATORS = re.compile(r"[\s\-－—–‐‑‒−.．·]+")
+
+
 def normalised_digits(text: str) -> str:
-    """Every decimal digit of `text` as ASCII, everything else dropped: what a reader could
-    reassemble into a number."""
-    return "".join(str(unicodedata.digit(ch)) for ch in text if ch.isdecimal())
+    """`text` as a reader reassembles numbers: digits as ASCII, the separators people put
+    between digit groups dropped; anything else (a star, a letter) still breaks a number."""
+    ascii_digits = "".join(str(unicodedata.digit(ch)) if ch.isdecimal() else ch for ch in text)
+    return _READER_SEPARATORS.sub("", ascii_digits)
 
 
 def test_mask_name_keeps_the_surname_only() -> None:
