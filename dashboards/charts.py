@@ -272,7 +272,7 @@ def dashboard_charts(board: Dashboard, *, overdue_hrefs: Sequence[str] | None = 
             buckets,
             [
                 (_("Collected"), "series-collected", values("collected")),
-                (_("Replied"), "series-replied", values("replied")),
+                (_("Suggestions replied"), "series-replied", values("replied")),
                 (_("Resolved on the spot"), "series-on-spot", values("resolved_on_spot")),
             ],
             daily=daily,
@@ -281,7 +281,7 @@ def dashboard_charts(board: Dashboard, *, overdue_hrefs: Sequence[str] | None = 
             _("Visits and voters received"),
             buckets,
             [
-                (_("Visits"), "series-visits", values("visits")),
+                (_("Visits held"), "series-visits", values("visits")),
                 (_("Voters received"), "series-voters", values("voters_received")),
             ],
             daily=daily,

@@ -29,11 +29,11 @@ def _header(sheet: Worksheet, titles: Sequence[str]) -> None:
 
 def _slice_columns(*, visits: bool) -> list[str]:
     return [
-        *([_("Visits"), _("Voters received")] if visits else []),
+        *([_("Visits held"), _("Voters received")] if visits else []),
         _("Suggestions collected"),
         _("Resolved on the spot"),
-        _("Replied"),
-        _("Closed"),
+        _("Suggestions replied"),
+        _("Suggestions closed"),
         _("Satisfaction rate"),
         _("Average handling days"),
     ]
@@ -77,14 +77,14 @@ def dashboard_workbook(board: Dashboard) -> bytes:
     summary.append([])
     _header(summary, [_("Figure"), _("Value")])
     rows: list[tuple[str, object, bool]] = [
-        (_("Visits"), t.visits, False),
+        (_("Visits held"), t.visits, False),
         (_("Voters received"), t.voters_received, False),
         (_("Suggestions collected"), t.collected, False),
         (_("Merged as duplicates"), t.merged, False),
         (_("Resolved on the spot"), t.resolved_on_spot, False),
         (_("Handed over"), t.handed_over, False),
-        (_("Replied"), t.replied, False),
-        (_("Closed"), t.closed, False),
+        (_("Suggestions replied"), t.replied, False),
+        (_("Suggestions closed"), t.closed, False),
         (_("On-time rate"), _rate(t.on_time_rate), True),
         (_("Satisfaction rate"), _rate(t.satisfaction_rate), True),
         (_("Average handling days"), t.average_days, False),

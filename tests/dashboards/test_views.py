@@ -34,7 +34,7 @@ def test_committee_staff_see_their_district_with_charts(client: Client, data: Da
     assert "台江区" not in html  # the other district appears nowhere, not even in the picker
     assert html.count("<svg") >= 6
     kpis = dict(re.findall(r'kpi-label">([^<]+)</span><span class="kpi-value">([^<]+)<', html))
-    assert kpis[_("Visits")] == "4"
+    assert kpis[_("Visits held")] == "4"
     assert kpis[_("Voters received")] == "11"
     assert kpis[_("Suggestions collected")] == "6"
     assert kpis[_("Resolved on the spot")] == "1"
@@ -149,7 +149,7 @@ def test_the_excel_export_holds_the_same_figures(client: Client, data: Data, cit
     assert response["Content-Disposition"] == 'attachment; filename="dashboard-350100-20250101-20251231.xlsx"'
     book = load_workbook(BytesIO(response.content))
     summary = {row[0]: row[1] for row in book[_("Summary")].iter_rows(values_only=True) if row and row[0]}
-    assert summary[_("Visits")] == 5
+    assert summary[_("Visits held")] == 5
     assert summary[_("Voters received")] == 21
     assert summary[_("Suggestions collected")] == 8
     assert summary[_("On-time rate")] == pytest.approx(0.4)

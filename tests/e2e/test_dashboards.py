@@ -53,6 +53,6 @@ def test_city_dashboard_draws_and_drills_down(
     expect(page.locator(".breadcrumbs")).to_contain_text("福州市")
     page.screenshot(path=str(artifacts / "dashboard-district-375.png"), full_page=True)
     with page.expect_download() as download:
-        page.get_by_text("导出Excel").or_(page.get_by_text("Export to Excel")).first.click()
+        page.locator("a[href*='export.xlsx']").click()
     assert download.value.suggested_filename.startswith("dashboard-350102-2025")
     assert problems == []
