@@ -127,8 +127,11 @@ class ScenarioUser(FastHttpUser):
             catch_response=True,
             allow_redirects=False,
         ) as response:
+            location = (response.headers or {}).get("Location") or ""
             if response.status_code not in expect:
                 response.failure(f"HTTP {response.status_code}")
+            elif request.get("location_contains") and request["location_contains"] not in location:
+                response.failure("redirected elsewhere (not to the suggestion)")
             elif wanted and not any(text in (response.content or b"") for text in wanted):
                 response.failure("body lacks the expected text")
             else:

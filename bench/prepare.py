@@ -45,6 +45,7 @@ class Request(TypedDict, total=False):
     headers: dict[str, str]
     expect: list[int]  # status codes that count as success
     contains_any: list[str]  # the body must contain one of these (e.g. the tracking code looked up)
+    location_contains: str  # a redirect must point here (e.g. the suggestion's page, not the login)
 
 
 class Scenario(TypedDict, total=False):
@@ -503,6 +504,7 @@ def hand_over(ctx: Context) -> Scenario:
                 "body": form_body(body),
                 "content_type": "application/x-www-form-urlencoded",
                 "expect": [302],
+                "location_contains": path.rsplit("/do/", 1)[0] + "/",
             }
         )
     result = _split_writes(ctx, requests)
@@ -568,6 +570,7 @@ def reply(ctx: Context) -> Scenario:
                 "content_type": "application/x-www-form-urlencoded",
                 "headers": sessions[row["lead_unit_id"]],
                 "expect": [302],
+                "location_contains": path.rsplit("/do/", 1)[0] + "/",
             }
         )
     result = _split_writes(ctx, requests)

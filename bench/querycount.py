@@ -45,11 +45,13 @@ def _send(client: Any, request: dict[str, Any], headers: dict[str, str]) -> Any:
     )
 
 
-def check(request: dict[str, Any], status: int, body: bytes) -> str | None:
+def check(request: dict[str, Any], status: int, body: bytes, location: str = "") -> str | None:
     """Why this response is not what the scenario expects, or None."""
     expect = request.get("expect", [200])
     if status not in expect:
         return f"HTTP {status} (expected {'/'.join(map(str, expect))})"
+    if request.get("location_contains") and request["location_contains"] not in location:
+        return f"redirected to {location!r}"
     wanted = request.get("contains_any")
     if wanted and not any(text.encode() in body for text in wanted):
         return f"body lacks {wanted[0]!r}"
@@ -74,7 +76,7 @@ def count(scenario: dict[str, Any]) -> dict[str, Any]:
                 errors.append(f"{request['method']} {request['path']}: {exc!r}")
                 traceback.print_exc(file=sys.stderr)
                 continue
-        problem = check(request, response.status_code, response.content)
+        problem = check(request, response.status_code, response.content, response.get("Location", ""))
         if problem:
             errors.append(f"{request['method']} {request['path']}: {problem}")
         if index == 0:

@@ -145,7 +145,7 @@ def ensure_data(volume: Volume, env: dict[str, str], *, fresh: bool) -> dict[str
     if db_exists(database):
         count = suggestion_count(database)
         waited = 0
-        while (count or 0) < volume.suggestions * 0.9 and others_active(database) and waited < 900:
+        while (count or 0) < volume.suggestions * 0.9 and others_active(database) and waited < 2400:
             log(f"{database} holds {count} suggestions and is being written by another process; waiting")
             time.sleep(15)
             waited += 15
