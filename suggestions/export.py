@@ -78,6 +78,8 @@ COLUMNS: tuple[Column, ...] = (
 def text_cell(sheet: Worksheet, value: Any) -> WriteOnlyCell:
     """A cell that holds `value` as text, never as a formula."""
     text = "" if value is None else str(value)
+    if not text:
+        return WriteOnlyCell(sheet, value=None)
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"
     if text.startswith(FORMULA_STARTS):

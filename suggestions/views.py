@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
@@ -61,28 +61,28 @@ ACTION_LABELS: dict[str, str | Promise] = {
 PRIMARY_ACTIONS = ("sort", "propose", "hand_over", "acknowledge", "reply", "feedback", "publish", "decide_extension")
 
 EVENT_LABELS: dict[str, str | Promise] = {
-    "suggestion.recorded": _("Recorded"),
-    "suggestion.sorted": _("Sorted"),
-    "suggestion.merged": _("Merged into an earlier suggestion"),
-    "suggestion.resolved_on_spot": _("Resolved on the spot"),
-    "suggestion.proposed": _("Route proposed"),
-    "suggestion.handed_over": _("Handed over"),
-    "suggestion.declined": _("Not accepted"),
-    "suggestion.converted": _("Converted to a closed-session suggestion"),
-    "suggestion.escalated": _("Escalated to a higher congress"),
-    "suggestion.acknowledged": _("Acknowledged"),
-    "suggestion.returned": _("Returned"),
-    "suggestion.co_opinion_given": _("Co-unit's opinion given"),
-    "suggestion.extension_requested": _("Extension requested"),
-    "suggestion.extension_decided": _("Extension decided"),
-    "suggestion.supervised": _("Supervised"),
-    "suggestion.replied": _("Replied"),
-    "suggestion.follow_up_reported": _("Progress reported"),
-    "suggestion.feedback_received": _("Feedback received"),
-    "suggestion.rehandling": _("Sent back for re-handling"),
-    "suggestion.closed": _("Closed"),
-    "suggestion.published": _("Published"),
-    "suggestion.deadline_recalculated": _("Deadline recalculated"),
+    "suggestion.recorded": pgettext_lazy("timeline", "Recorded"),
+    "suggestion.sorted": pgettext_lazy("timeline", "Sorted"),
+    "suggestion.merged": pgettext_lazy("timeline", "Merged into an earlier suggestion"),
+    "suggestion.resolved_on_spot": pgettext_lazy("timeline", "Resolved on the spot"),
+    "suggestion.proposed": pgettext_lazy("timeline", "Route proposed"),
+    "suggestion.handed_over": pgettext_lazy("timeline", "Handed over"),
+    "suggestion.declined": pgettext_lazy("timeline", "Not accepted"),
+    "suggestion.converted": pgettext_lazy("timeline", "Converted to a closed-session suggestion"),
+    "suggestion.escalated": pgettext_lazy("timeline", "Escalated to a higher congress"),
+    "suggestion.acknowledged": pgettext_lazy("timeline", "Acknowledged"),
+    "suggestion.returned": pgettext_lazy("timeline", "Returned"),
+    "suggestion.co_opinion_given": pgettext_lazy("timeline", "Co-unit's opinion given"),
+    "suggestion.extension_requested": pgettext_lazy("timeline", "Extension requested"),
+    "suggestion.extension_decided": pgettext_lazy("timeline", "Extension decided"),
+    "suggestion.supervised": pgettext_lazy("timeline", "Supervised"),
+    "suggestion.replied": pgettext_lazy("timeline", "Replied"),
+    "suggestion.follow_up_reported": pgettext_lazy("timeline", "Progress reported"),
+    "suggestion.feedback_received": pgettext_lazy("timeline", "Feedback received"),
+    "suggestion.rehandling": pgettext_lazy("timeline", "Sent back for re-handling"),
+    "suggestion.closed": pgettext_lazy("timeline", "Closed"),
+    "suggestion.published": pgettext_lazy("timeline", "Published"),
+    "suggestion.deadline_recalculated": pgettext_lazy("timeline", "Deadline recalculated"),
 }
 
 DEADLINE_FIELDS: tuple[tuple[str, str | Promise], ...] = (

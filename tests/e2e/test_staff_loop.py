@@ -1,0 +1,227 @@
+"""The whole staff loop in a real browser, as the three roles would do it.
+
+Station staff log a visit with two suggestions and send one on; committee staff hand it over;
+the unit acknowledges and replies with a photo; committee staff record the voter's call-back
+and publish it. Along the way the main pages are photographed at 375 px and 1280 px.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+from accounts.models import User
+from suggestions.models import Attachment, State, Suggestion, SuggestionEvent
+from tests.conftest import World
+from tests.e2e.conftest import DOCS_SCREENSHOTS
+from tests.factories import CategoryFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pass-1234"  # tests.factories.UserFactory's password
+WIDTHS = (375, 1280)
+
+
+def _png(path: Path) -> Path:
+    """A small real PNG (a red square), as a phone photo stand-in."""
+    width = height = 8
+    raw = b"".join(b"\x00" + b"\xb7\x1c\x1c" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    )
+    return path
+
+
+class Shooter:
+    """Screenshots of a page at phone and desktop width, under test-artifacts/."""
+
+    def __init__(self, page: Page, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+
+    def __call__(self, name: str, *, docs: str | None = None) -> None:
+        for width in WIDTHS:
+            self.page.set_viewport_size({"width": width, "height": 900})
+            self.page.wait_for_timeout(100)  # let the layout settle after the resize
+            target = self.folder / f"{name}-{width}.png"
+            self.page.screenshot(path=str(target), full_page=True)
+            assert target.stat().st_size > 5_000, f"{target} looks empty"
+            if docs:
+                DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(target, DOCS_SCREENSHOTS / f"{docs}-{width}.png")
+        self.page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _watch(page: Page, problems: list[str]) -> None:
+    """Collect CSP violations and script errors: the strict policy must not break anything."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+
+def _login(page: Page, base: str, user: User) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("[data-nav-toggle], .primary-nav").first).to_be_attached()
+
+
+def _act(page: Page, action: str) -> None:
+    """Open an action's form in place (htmx) and wait for it."""
+    page.locator(f"[data-action='{action}']").click()
+    expect(page.locator(f"#action-panel [data-action-form='{action}']")).to_be_visible()
+
+
+def _submit_action(page: Page) -> None:
+    with page.expect_navigation():
+        page.locator("#action-panel [data-testid=submit-action]").click()
+
+
+def test_staff_loop_in_the_browser(
+    live_server: object,
+    page: Page,
+    artifacts: Path,
+    tmp_path: Path,
+    world: World,
+    station_staff: User,
+    committee_staff: User,
+    unit_staff: User,
+    representative_user: User,
+) -> None:
+    base = str(live_server)
+    CategoryFactory(code="roads", name="道路交通")
+    CategoryFactory(code="env", name="环境卫生")
+    problems: list[str] = []
+    _watch(page, problems)
+    shoot = Shooter(page, artifacts)
+
+    # --- Station staff: the dashboard, then a visit with two suggestions -------------------
+    _login(page, base, station_staff)
+    shoot("station-dashboard", docs="station-dashboard")
+    page.get_by_test_id("log-visit").click()
+    page.select_option("#id_channel", "reception")
+    page.fill("#id_voters_received", "3")
+    page.get_by_label("陈代表").check()
+    page.fill("#id_s-0-title", "鼓东路路灯不亮")
+    page.fill("#id_s-0-content", "鼓东路中段三盏路灯一周没亮，晚上行人看不清路。")
+    page.select_option("#id_s-0-category", label="道路交通")
+    page.fill("#id_s-0-address", "鼓东路88号附近")
+    page.fill("#id_s-0-submitter_name", "张三")
+    page.fill("#id_s-0-submitter_phone", "１３８ １２３４ ５６７８")  # full-width, as typed on a Chinese keyboard
+    page.check("#id_s-0-consent_to_publish")
+    # The second suggestion row comes from the keyboard shortcut, without leaving the form.
+    page.locator("#id_s-0-submitter_address").press("Alt+n")
+    expect(page.locator("#id_s-1-title")).to_be_focused()
+    page.fill("#id_s-1-title", "菜市场门口垃圾清运不及时")
+    page.select_option("#id_s-1-urgency", "urgent")
+    page.fill("#id_s-1-submitter_name", "李四")
+    page.fill("#id_s-1-submitter_phone", "0591-8765 4321")
+    shoot("visit-form", docs="station-visit-form")
+    with page.expect_navigation():
+        page.get_by_test_id("save-visit").click()
+
+    codes = page.get_by_test_id("slip-code").all_inner_texts()
+    assert len(codes) == 2
+    shoot("visit-tracking-codes")
+    first = Suggestion.objects.get(title="鼓东路路灯不亮")
+    second = Suggestion.objects.get(title="菜市场门口垃圾清运不及时")
+    assert first.submitter_phone == "13812345678"
+    assert second.submitter_phone == "0591-87654321"
+    assert first.visit is not None
+    assert first.visit_id == second.visit_id
+    assert list(first.visit.representatives.values_list("name", flat=True)) == ["陈代表"]
+    assert {c.replace("-", "") for c in codes} == {first.tracking_code, second.tracking_code}
+
+    # Station staff sort the first one and propose handing it to unit A, in place.
+    page.goto(f"{base}/suggestions/{first.tracking_code}/")
+    _act(page, "sort")
+    _submit_action(page)
+    expect(page.get_by_test_id("state")).to_have_text(str(State.SORTED.label))
+    _act(page, "propose")
+    page.select_option("#action-panel select[name=unit]", label=world.unit_a.name)
+    _submit_action(page)
+    expect(page.get_by_test_id("state")).to_have_text(str(State.PROPOSED.label))
+
+    # --- Committee staff: the queue "to hand over", then the hand-over ---------------------
+    _login(page, base, committee_staff)
+    expect(page.locator("[data-queue=to_hand_over] .queue-count")).to_have_text("1")
+    shoot("committee-dashboard", docs="committee-dashboard")
+    page.locator("[data-queue=to_hand_over]").click()
+    expect(page.locator("#results")).to_contain_text("鼓东路路灯不亮")
+    expect(page.locator("#results")).not_to_contain_text("菜市场门口垃圾清运不及时")
+    shoot("committee-queue")
+    page.get_by_role("link", name=re.compile(first.tracking_code[:5])).first.click()
+    _act(page, "hand_over")
+    page.select_option("#action-panel select[name=lead_unit]", label=world.unit_a.name)
+    page.fill("#action-panel textarea[name=note]", "请尽快修复，答复选民。")
+    _submit_action(page)
+    expect(page.get_by_test_id("state")).to_have_text(str(State.ASSIGNED.label))
+    expect(page.locator("[data-deadline=reply_due]")).to_be_visible()
+
+    # --- The unit: acknowledge, then reply with a photo ---------------------------------------
+    _login(page, base, unit_staff)
+    expect(page.locator("[data-queue=to_acknowledge] .queue-count")).to_have_text("1")
+    shoot("unit-dashboard", docs="unit-dashboard")
+    page.locator("[data-queue=to_acknowledge]").click()
+    page.get_by_role("link", name=re.compile(first.tracking_code[:5])).first.click()
+    _act(page, "acknowledge")
+    _submit_action(page)
+    expect(page.get_by_test_id("state")).to_have_text(str(State.IN_PROGRESS.label))
+    _act(page, "reply")
+    page.locator("#action-panel input[name=category][value=A]").check()
+    page.fill("#action-panel textarea[name=text]", "已更换三盏路灯，现已恢复照明。")
+    page.set_input_files("#action-panel input[name=attachments]", str(_png(tmp_path / "路灯.png")))
+    shoot("unit-reply-form")
+    _submit_action(page)
+    expect(page.get_by_test_id("state")).to_have_text(str(State.REPLIED.label))
+    expect(page.get_by_role("link", name="路灯.png").first).to_be_visible()
+    assert Attachment.objects.filter(suggestion=first, content_type="image/png").count() == 1
+
+    # --- Committee staff: the call-back, then publication --------------------------------------
+    _login(page, base, committee_staff)
+    page.locator("[data-queue=awaiting_feedback]").click()
+    page.get_by_role("link", name=re.compile(first.tracking_code[:5])).first.click()
+    _act(page, "feedback")
+    page.locator("#action-panel input[name=rating][value=satisfied]").check()
+    page.fill("#action-panel textarea[name=text]", "电话回访：选民表示满意。")
+    _submit_action(page)
+    expect(page.get_by_test_id("state")).to_have_text(str(State.CLOSED.label))
+    _act(page, "publish")
+    _submit_action(page)
+    expect(page.locator(".badge-published")).to_be_visible()
+    shoot("suggestion-detail", docs="committee-suggestion")
+    page.goto(f"{base}/suggestions/{first.tracking_code}/form/")
+    expect(page.locator(".gov-form")).to_contain_text("已更换三盏路灯")
+    shoot("supervision-feedback-form")
+
+    first.refresh_from_db()
+    assert (first.state, first.is_published, first.rating) == (State.CLOSED, True, "satisfied")
+    actions = list(SuggestionEvent.objects.filter(suggestion=first).order_by("id").values_list("action", flat=True))
+    assert actions == [
+        "suggestion.recorded",
+        "suggestion.sorted",
+        "suggestion.proposed",
+        "suggestion.handed_over",
+        "suggestion.acknowledged",
+        "suggestion.replied",
+        "suggestion.feedback_received",
+        "suggestion.published",
+    ]
+    assert problems == [], problems
