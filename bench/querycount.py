@@ -5,7 +5,8 @@
 Each scenario's `probe` requests go through Django's test client with the same credentials,
 headers and bodies the load generator sends, under the same production settings, and
 `CaptureQueriesContext` counts the SQL statements of each (session and user lookups
-included). The first request of a scenario warms the process and is not counted for reads;
+included) and the time they took (one request at a time, no load: where the database's part
+of a request ends and Python's begins). The first request of a scenario warms the process and is not counted for reads;
 writes use their own probe suggestions (never the load's). A response with a status the
 scenario does not expect is recorded as an error, so this pass is also the suite's correctness
 check before any load is sent.
@@ -67,6 +68,7 @@ def count(scenario: dict[str, Any]) -> dict[str, Any]:
     probe: list[dict[str, Any]] = scenario.get("probe", [])
     counted = probe if scenario["kind"] == "write" else [probe[0], *probe]
     queries: list[int] = []
+    db_ms: list[float] = []
     errors: list[str] = []
     for index, request in enumerate(counted):
         with CaptureQueriesContext(connection) as captured:
@@ -82,12 +84,14 @@ def count(scenario: dict[str, Any]) -> dict[str, Any]:
         if index == 0:
             continue  # warms the process (for writes: the first probe suggestion)
         queries.append(len(captured.captured_queries))
+        db_ms.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
     if not queries:
         return {"queries_min": None, "queries_median": None, "queries_max": None, "probe_errors": errors}
     return {
         "queries_min": min(queries),
         "queries_median": statistics.median(queries),
         "queries_max": max(queries),
+        "db_ms_median": round(statistics.median(db_ms), 2),
         "probe_errors": errors,
     }
 

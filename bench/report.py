@@ -95,6 +95,7 @@ def rows(volume: dict[str, Any]) -> list[dict[str, Any]]:
                     "requests": result.get("requests"),
                     "errors": result.get("errors"),
                     "queries": _queries(result),
+                    "db_ms": result.get("db_ms_median"),
                     "p50_ratio": ratio(result.get("p50_ms"), floor_p50),
                     "p95_ratio": p95_ratio,
                     "target": _target(info),
@@ -141,7 +142,8 @@ def markdown(run: dict[str, Any]) -> str:
         f"PostgreSQL {m['postgresql']}, Python {m['python']}, Django {m['django']}. "
         f"gunicorn {s['workers']} {s['worker_class']} workers, DEBUG off, persistent connections, Redis cache; "
         f"locust {s['users']} users without think time, {s['duration_s']} s per scenario. "
-        "p50/p95/p99 in ms; ×floor = p95 over the one-query floor's p95 (mean of its start and end runs).",
+        "p50/p95/p99 in ms; ×floor = p95 over the one-query floor's p95 (mean of its start and end runs); "
+        "queries and DB ms per request from a separate single-request pass (no load).",
         "",
     ]
     for volume in run["volumes"]:
@@ -161,21 +163,22 @@ def markdown(run: dict[str, Any]) -> str:
             "",
             f"Data {made}.",
             "",
-            "| scenario | role | req/s | p50 | p95 | p99 | errors | queries | ×floor | target | result |",
-            "|---|---|--:|--:|--:|--:|--:|--:|--:|---|---|",
+            "| scenario | role | req/s | p50 | p95 | p99 | errors | queries | DB ms | ×floor | target | result |",
+            "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|",
         ]
         notes = []
         for row in rows(volume):
             if not row["available"]:
                 lines.append(
-                    f"| {row['title']} | {row['role']} | – | – | – | – | – | – | – | {row['target']} | "
+                    f"| {row['title']} | {row['role']} | – | – | – | – | – | – | – | – | {row['target']} | "
                     f"not available: {row['reason']} |"
                 )
                 continue
             ratio_text = f"{row['p95_ratio']}×" if row["p95_ratio"] is not None else "–"
             lines.append(
                 f"| {row['title']} | {row['role']} | {row['rps']} | {_ms(row['p50_ms'])} | {_ms(row['p95_ms'])} | "
-                f"{_ms(row['p99_ms'])} | {row['errors']} | {row['queries']} | {ratio_text} | {row['target']} | "
+                f"{_ms(row['p99_ms'])} | {row['errors']} | {row['queries']} | {_ms(row['db_ms'])} | {ratio_text} | "
+                f"{row['target']} | "
                 f"{row['verdict']} |"
             )
             if row["note"] and not row["key"].endswith("@end"):
