@@ -164,7 +164,8 @@ def ensure_data(volume: Volume, env: dict[str, str], *, fresh: bool) -> dict[str
         if meta_path(database).exists():
             meta = json.loads(meta_path(database).read_text())
         meta.update(suggestions=count, reused=True)
-        refresh_stats(env, changed=True)
+        log(f"{database}: refreshing the dashboards' summary (rebuild_stats --changed)")
+        meta["stats_refresh_s"] = refresh_stats(env, changed=True)
         return meta
     log(f"creating {database} with {volume.suggestions:,} suggestions (seed_demo --volume)")
     create_db(database)
