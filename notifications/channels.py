@@ -36,22 +36,30 @@ class BaseChannel:
         raise NotImplementedError
 
 
+def in_app_notification(delivery: Delivery, message: RenderedMessage) -> Notification:
+    """The row under the user's bell for this delivery (not saved)."""
+    return Notification(
+        recipient_id=delivery.user_id or int(delivery.recipient),
+        kind=delivery.kind,
+        title=message.subject[:200],
+        body=message.body,
+        url=message.path[:255],
+        suggestion_id=delivery.suggestion_id,
+        delivery=delivery,
+    )
+
+
 class InAppChannel(BaseChannel):
-    """A row under the user's bell. Called inside the transaction that marks the delivery sent,
-    and `Notification.delivery` is unique: a retried delivery never shows twice."""
+    """A row under the user's bell. `Notification.delivery` is unique: a delivery never shows twice.
+
+    The sending service writes a batch of these in one transaction with the deliveries
+    marked sent (`services._send_in_app`); this class is the same channel for one message.
+    """
 
     channel = Channel.IN_APP
 
     def send(self, delivery: Delivery, message: RenderedMessage) -> None:
-        Notification.objects.create(
-            recipient_id=delivery.user_id or int(delivery.recipient),
-            kind=delivery.kind,
-            title=message.subject[:200],
-            body=message.body,
-            url=message.path[:255],
-            suggestion_id=delivery.suggestion_id,
-            delivery=delivery,
-        )
+        in_app_notification(delivery, message).save()
 
 
 def message_id(delivery: Delivery) -> str:

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
-from notifications.channels import ChannelSet
+from notifications.channels import ChannelSet, in_app_notification
 from notifications.models import Channel, Delivery, DeliveryStatus, Notification, Outbox, OutboxStatus
 from notifications.recipients import dedupe, language_of, outbox_targets
 from notifications.rendering import MessageKind, render_message
@@ -200,49 +200,38 @@ def _extra_context(delivery: Delivery) -> dict[str, Any]:
     }
 
 
+_RELATED = ("suggestion__lead_unit", "suggestion__region", "outbox")
+
+
 def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
-    """Send these deliveries, each at most once; a failure on one does not stop the others."""
+    """Send these deliveries, each at most once; a failure on one does not stop the others.
+
+    In-app notifications of the batch are written in one transaction with their deliveries
+    marked sent. E-mail and SMS go one at a time: claim, hand to the server, mark sent.
+    """
     report = SendReport()
+    ids = sorted(set(delivery_ids))
+    _send_in_app(ids, report)
     rows = list(
-        Delivery.objects.filter(pk__in=list(delivery_ids))
-        .select_related("suggestion__lead_unit", "suggestion__region", "outbox")
+        Delivery.objects.filter(pk__in=ids)
+        .exclude(channel=Channel.IN_APP)
+        .filter(claimable_q(timezone.now()))
+        .select_related(*_RELATED)
         .order_by("id")
     )
     with ChannelSet() as channels:
         for delivery in rows:
             now = timezone.now()
             if not _claim(delivery.pk, now):
-                report.skipped += 1  # sent already, given up, or another worker has it
+                report.skipped += 1  # sent meanwhile, or another worker has it
                 continue
             try:
                 message = render_message(delivery, extra=_extra_context(delivery))
-                with transaction.atomic():
-                    channels.get(delivery.channel).send(delivery, message)
-                    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-                        status=DeliveryStatus.SENT,
-                        sent_at=timezone.now(),
-                        claimed_until=None,
-                        next_attempt_at=None,
-                        last_error="",
-                    )
-                report.sent += 1
-            except IntegrityError as exc:
-                if delivery.channel == Channel.IN_APP and Notification.objects.filter(delivery=delivery).exists():
-                    # Written by an earlier attempt whose claim expired: already delivered.
-                    Delivery.objects.filter(pk=delivery.pk).update(
-                        status=DeliveryStatus.SENT, sent_at=timezone.now(), claimed_until=None
-                    )
-                    report.sent += 1
-                else:
-                    _release(delivery, exc, now=timezone.now())
-                    report.failed += 1
+                channels.get(delivery.channel).send(delivery, message)
             except SoftTimeLimitExceeded as exc:
-                # Out of time: give this one back untouched-by-failure and let the task end.
+                # Out of time before this one went out: give it back, not counted as an attempt.
                 Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-                    status=DeliveryStatus.PENDING,
-                    claimed_until=None,
-                    attempts=F("attempts") - 1,
-                    last_error=repr(exc),
+                    status=DeliveryStatus.PENDING, claimed_until=None, attempts=F("attempts") - 1, last_error=repr(exc)
                 )
                 raise
             except Exception as exc:
@@ -250,8 +239,69 @@ def deliveries_send(*, delivery_ids: Sequence[int]) -> SendReport:
                 _release(delivery, exc, now=timezone.now())
                 report.failed += 1
                 report.errors.append(f"{delivery.pk}: {exc}")
-    _scrub_feedback_tokens({d.outbox_id for d in rows if d.kind == MessageKind.REPLIED_VOTER and d.outbox_id})
+                continue
+            Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+                status=DeliveryStatus.SENT,
+                sent_at=timezone.now(),
+                claimed_until=None,
+                next_attempt_at=None,
+                last_error="",
+            )
+            report.sent += 1
+    report.skipped = len(ids) - report.sent - report.failed
+    voter_outboxes = {d.outbox_id for d in rows if d.kind == MessageKind.REPLIED_VOTER and d.outbox_id}
+    _scrub_feedback_tokens(voter_outboxes)
     return report
+
+
+@transaction.atomic
+def _send_in_app(ids: Sequence[int], report: SendReport) -> None:
+    """The batch's in-app notifications and their deliveries marked sent, in one transaction.
+
+    Rows another worker is on are skipped (SKIP LOCKED); if this worker dies, the transaction
+    rolls back and nothing was shown: exactly once without a claim.
+    """
+    now = timezone.now()
+    rows = list(
+        Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=ids, channel=Channel.IN_APP)
+        .filter(claimable_q(now))
+        .select_related(*_RELATED)
+        .order_by("id")
+    )
+    notes: list[Notification] = []
+    for delivery in rows:
+        try:
+            message = render_message(delivery, extra=_extra_context(delivery))
+        except Exception as exc:
+            logger.warning("Delivery %s (in-app) failed", delivery.pk, exc_info=True)
+            _record_failure(delivery, exc, now=now)
+            report.failed += 1
+            continue
+        notes.append(in_app_notification(delivery, message))
+    # A conflict means an earlier attempt already wrote it: delivered either way.
+    Notification.objects.bulk_create(notes, ignore_conflicts=True)
+    Delivery.objects.filter(pk__in=[n.delivery_id for n in notes]).update(
+        status=DeliveryStatus.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        claimed_until=None,
+        next_attempt_at=None,
+        last_error="",
+    )
+    report.sent += len(notes)
+
+
+def _record_failure(delivery: Delivery, exc: BaseException, *, now: dt.datetime) -> None:
+    attempts = delivery.attempts + 1
+    give_up = attempts >= settings.NOTIFY_MAX_ATTEMPTS
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
+        attempts=attempts,
+        claimed_until=None,
+        next_attempt_at=None if give_up else now + backoff(attempts),
+        last_error=f"{type(exc).__name__}: {exc}"[:2000],
+    )
 
 
 def _scrub_feedback_tokens(outbox_ids: set[int]) -> None:
