@@ -226,6 +226,7 @@ def test_two_sweeps_at_the_same_moment_create_each_reminder_once(
     world: World, station_staff: User, committee_staff: User, unit_staff: User
 ) -> None:
     """Two workers sweeping at once on PostgreSQL: the unique constraint lets exactly one insert each row."""
+    assert connection.vendor == "postgresql", "a concurrency test: run it on PostgreSQL (make test)"
     for i in range(20):
         s = hand_over(
             world,
