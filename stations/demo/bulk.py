@@ -15,6 +15,7 @@ caller's transaction, so a failed load leaves the database as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,10 +23,35 @@ from typing import Any
 
 from django.core.management.color import no_style
 from django.db import connections, models
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 Row = tuple[Any, ...]
+
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_ESCAPE)
+        return value
+    if isinstance(value, dt.date):  # dates, and datetimes with their offset
+        return value.isoformat()
+    return str(value)
+
+
+def copy_text(table: Table, rows: Sequence[Row]) -> bytes:
+    """Rows as COPY text-format data for `BulkWriter.write_text`, so that other processes can
+    prepare what the one connection sends."""
+    extra = table.extra_defaults
+    return "".join("\t".join(map(_text, row + extra)) + "\n" for row in rows).encode()
 
 
 class Table:
@@ -73,16 +99,10 @@ def through(model: type[models.Model], field: str) -> type[models.Model]:
 
 
 class IdBlock:
-    """Hands out primary keys above the table's current maximum."""
+    """Hands out consecutive primary keys from `start`."""
 
-    def __init__(self, connection: BaseDatabaseWrapper, model: type[models.Model]) -> None:
-        qn = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            pk = model._meta.pk
-            assert pk is not None
-            cursor.execute(f"SELECT MAX({qn(pk.column)}) FROM {qn(model._meta.db_table)}")
-            (current,) = cursor.fetchone()
-        self.next = int(current or 0) + 1
+    def __init__(self, start: int) -> None:
+        self.next = start
 
     def take(self) -> int:
         value = self.next
@@ -96,8 +116,18 @@ class BulkWriter:
         self.use_copy = self.connection.vendor == "postgresql"
         self.written: dict[str, int] = {}
 
+    def next_id(self, model: type[models.Model]) -> int:
+        """The first primary key above the table's current maximum."""
+        pk = model._meta.pk
+        assert pk is not None
+        qn = self.connection.ops.quote_name
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT MAX({qn(pk.column)}) FROM {qn(model._meta.db_table)}")
+            (current,) = cursor.fetchone()
+        return int(current or 0) + 1
+
     def ids(self, model: type[models.Model]) -> IdBlock:
-        return IdBlock(self.connection, model)
+        return IdBlock(self.next_id(model))
 
     def write(self, table: Table, rows: Sequence[Row]) -> None:
         if not rows:
@@ -120,6 +150,19 @@ class BulkWriter:
                 prepared = [self._prepare(table, row) + extra_prepared for row in rows]
                 cursor.executemany(f"INSERT INTO {qn(table.db_table)} ({columns}) VALUES ({placeholders})", prepared)
         self.written[table.db_table] = self.written.get(table.db_table, 0) + len(rows)
+
+    def write_text(self, table: Table, data: bytes, rows: int) -> None:
+        """Send rows already in COPY text format (see `copy_text`); PostgreSQL only."""
+        if not data:
+            return
+        qn = self.connection.ops.quote_name
+        columns = ", ".join(qn(c) for c in table.all_columns)
+        with (
+            self.connection.cursor() as cursor,
+            cursor.copy(f"COPY {qn(table.db_table)} ({columns}) FROM STDIN") as copy,
+        ):
+            copy.write(data)
+        self.written[table.db_table] = self.written.get(table.db_table, 0) + rows
 
     def _prepare(self, table: Table, row: Row) -> Row:
         """Database values for a backend without COPY; JSON columns already hold text."""

@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 
 from stations.demo import texts as T
-from stations.demo.bulk import BulkWriter, Row, Table, through
+from stations.demo.bulk import IdBlock, Row, Table, through
 from stations.demo.calendar import WorkdayTable
 from stations.demo.people import PersonMaker
 from stations.demo.world import CategoryRef, StationRef, UnitRef, World
@@ -82,7 +82,9 @@ VISIT = Table(
 )
 VISIT_REPS = Table(through(VoterVisit, "representatives"), ("votervisit_id", "representative_id"))
 
-HISTORY_MODELS = (Suggestion, SuggestionEvent, Assignment, ExtensionRequest, VoterVisit, VISIT_REPS.model)
+# In the order they are written: parents first (SQLite checks keys at commit, PostgreSQL may too).
+HISTORY_TABLES = (VISIT, SUGGESTION, EVENT, ASSIGNMENT, EXTENSION, VISIT_REPS)
+HISTORY_MODELS = tuple(t.model for t in HISTORY_TABLES)
 
 # Plain strings for the enum members used in the loop.
 RECEIVED, SORTED, PROPOSED, ASSIGNED = (
@@ -247,7 +249,8 @@ class HistoryMaker:
     def __init__(
         self,
         *,
-        writer: BulkWriter,
+        suggestion_ids: IdBlock,
+        visit_ids: IdBlock,
         world: World,
         rng: random.Random,
         people: PersonMaker,
@@ -257,7 +260,6 @@ class HistoryMaker:
         featured: Featured | None,
         visits_per_suggestion: int,
     ) -> None:
-        self.writer = writer
         self.world = world
         self.rng = rng
         self.people = people
@@ -274,8 +276,8 @@ class HistoryMaker:
         self.feedback_days = int(settings.FEEDBACK_LIMIT_DAYS)
         self.cap = int(settings.EXTENSION_CAP_DAYS)
 
-        self.suggestion_ids = writer.ids(Suggestion)
-        self.visit_ids = writer.ids(VoterVisit)
+        self.suggestion_ids = suggestion_ids
+        self.visit_ids = visit_ids
         self.rows: dict[str, list[Row]] = {
             t.db_table: [] for t in (SUGGESTION, EVENT, ASSIGNMENT, EXTENSION, VISIT, VISIT_REPS)
         }
@@ -1037,9 +1039,8 @@ class HistoryMaker:
                         rep_rows.append((vid, second))
         return linked
 
-    def flush(self) -> None:
-        """Write what has been generated, parents first (SQLite checks keys at commit, PostgreSQL may too)."""
-        for table in (VISIT, SUGGESTION, EVENT, ASSIGNMENT, EXTENSION, VISIT_REPS):
-            rows = self.rows[table.db_table]
-            self.writer.write(table, rows)
-            rows.clear()
+    def take(self) -> list[tuple[Table, list[Row]]]:
+        """The rows generated since the last call, per table, parents first."""
+        taken = [(table, self.rows[table.db_table]) for table in HISTORY_TABLES]
+        self.rows = {table.db_table: [] for table in HISTORY_TABLES}
+        return taken

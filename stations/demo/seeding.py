@@ -9,8 +9,9 @@ existing dataset is left alone. Everything is written in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
+import multiprocessing
+import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -24,10 +25,11 @@ from accounts.models import User
 from representatives.models import Representative
 from stations.demo import vocabulary as V
 from stations.demo.accounts import DEMO_USERNAMES, DemoUsers, demo_users_ensure, demo_users_scope
-from stations.demo.bulk import BulkWriter
+from stations.demo.bulk import BulkWriter, IdBlock, Row, Table, copy_text
 from stations.demo.calendar import WorkdayTable
 from stations.demo.history import (
     HISTORY_MODELS,
+    HISTORY_TABLES,
     Actors,
     Featured,
     HistoryMaker,
@@ -178,17 +180,20 @@ def _featured(world: World) -> Featured:
     )
 
 
-def _moments(rng: random.Random, count: int, now: dt.datetime, years: int) -> Iterator[tuple[float, str]]:
-    """`count` receipt times (POSIX seconds) over `years` up to `now`, in order, busier in recent years
-    and on weekdays, each with the state it has reached by now."""
+def _moments(
+    rng: random.Random, first: int, count: int, total: int, now: dt.datetime, years: int
+) -> Iterator[tuple[float, str]]:
+    """Receipt times (POSIX seconds) of suggestions `first` … `first + count - 1` of `total` spread over
+    `years` up to `now` in order, busier in recent years and on weekdays, each with the state it has
+    reached by now."""
     growth = 1.0
     span = 365 * years
     end = now.timestamp()
     last_day = local_ordinal(end) - 1
     first_day = last_day - span + 1
     hours = (8, 9, 9, 10, 10, 10, 11, 11, 14, 15, 15, 16, 16, 17, 19, 20)
-    for i in range(count):
-        u = (i + rng.random()) / count
+    for i in range(first, first + count):
+        u = (i + rng.random()) / total
         x = (-1 + math.sqrt(1 + 2 * growth * u * (1 + growth / 2))) / growth
         day = first_day + int(x * span)
         weekday = (day + 6) % 7  # Monday 0, as date.weekday()
@@ -208,48 +213,135 @@ def _featured_moments(now: dt.datetime) -> list[tuple[float, str]]:
     return sorted(out)
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """A slice of the suggestions, generated from its own random stream: the data do not depend on
+    how many processes share the work."""
+
+    index: int
+    first: int  # position of its first suggestion among all of them
+    count: int
+    featured: bool = False
+
+
+@dataclass
+class Generation:
+    """Everything needed to generate any chunk; worker processes inherit it when they fork."""
+
+    world: World
+    calendar: WorkdayTable
+    now: dt.datetime
+    years: int
+    regular: int  # suggestions spread over the years; the featured ones come after them
+    featured_count: int
+    actors: Actors
+    featured: Featured
+    visits_per_suggestion: int
+    seed: int
+    first_suggestion_id: int
+    first_visit_id: int
+
+    def chunks(self, size: int) -> list[Chunk]:
+        chunks = [
+            Chunk(index=n, first=first, count=min(size, self.regular - first))
+            for n, first in enumerate(range(0, self.regular, size))
+        ]
+        if self.featured_count:
+            chunks.append(Chunk(index=len(chunks), first=self.regular, count=self.featured_count, featured=True))
+        return chunks
+
+    def rows(self, chunk: Chunk) -> list[tuple[Table, list[Row]]]:
+        rng = random.Random(self.seed * 1_000_003 + chunk.index)
+        maker = HistoryMaker(
+            suggestion_ids=IdBlock(self.first_suggestion_id + chunk.first),
+            visit_ids=IdBlock(self.first_visit_id + chunk.first * self.visits_per_suggestion),
+            world=self.world,
+            rng=rng,
+            people=PersonMaker(rng),
+            calendar=self.calendar,
+            now=self.now,
+            actors=self.actors,
+            featured=self.featured,
+            visits_per_suggestion=self.visits_per_suggestion,
+        )
+        if chunk.featured:
+            moments = iter(_featured_moments(self.now)[: chunk.count])
+        else:
+            moments = _moments(rng, chunk.first, chunk.count, self.regular, self.now, self.years)
+        for moment, state in moments:
+            maker.add(moment, state, featured=chunk.featured)
+        return maker.take()
+
+
+# The generation a forked worker works on (set by the parent just before it forks).
+_WORK: Generation | None = None
+
+
+def _chunk_as_text(chunk: Chunk) -> tuple[Chunk, list[tuple[str, bytes, int]]]:
+    """In a worker: one chunk's rows as COPY data, per table."""
+    assert _WORK is not None
+    return chunk, [(table.db_table, copy_text(table, rows), len(rows)) for table, rows in _WORK.rows(chunk)]
+
+
 def _generate(
     *,
     writer: BulkWriter,
     world: World,
-    rng: random.Random,
-    people: PersonMaker,
     now: dt.datetime,
     years: int,
     count: int,
     visits_per_suggestion: int,
     actors: Actors,
     featured: Featured,
+    seed: int,
     chunk: int,
+    processes: int,
     progress: Progress | None,
 ) -> int:
-    """Generate `count` suggestions (the featured ones included) and their histories."""
+    """Generate `count` suggestions (the featured ones included) with their histories and visits.
+
+    With `processes` > 1 (PostgreSQL only) worker processes generate chunks and turn them into
+    COPY data while this process streams the finished ones to the database in order."""
+    global _WORK
     today = now.date()
-    calendar = WorkdayTable(today - dt.timedelta(days=365 * years + 10), today + dt.timedelta(days=420))
-    maker = HistoryMaker(
-        writer=writer,
+    featured_count = min(len(FEATURED), count // 10)
+    work = Generation(
         world=world,
-        rng=rng,
-        people=people,
-        calendar=calendar,
+        calendar=WorkdayTable(today - dt.timedelta(days=365 * years + 10), today + dt.timedelta(days=420)),
         now=now,
+        years=years,
+        regular=count - featured_count,
+        featured_count=featured_count,
         actors=actors,
         featured=featured,
         visits_per_suggestion=visits_per_suggestion,
+        seed=seed,
+        first_suggestion_id=writer.next_id(Suggestion),
+        first_visit_id=writer.next_id(VoterVisit),
     )
-    special = _featured_moments(now)[: max(0, min(len(FEATURED), count // 10))]
-    regular = _moments(rng, count - len(special), now, years)
-    stream = heapq.merge(((m, s, False) for m, s in regular), ((m, s, True) for m, s in special))
-    for moment, state, is_featured in stream:
-        maker.add(moment, state, featured=is_featured)
-        if maker.count % chunk == 0:
-            maker.flush()
-            if progress is not None:
-                progress(maker.count, count)
-    maker.flush()
-    if progress is not None and maker.count % chunk:
-        progress(maker.count, count)
-    return maker.count
+    chunks = work.chunks(chunk)
+    done = 0
+    if processes > 1 and writer.use_copy and len(chunks) > 1:
+        tables = {t.db_table: t for t in HISTORY_TABLES}
+        _WORK = work
+        try:
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                for finished, parts in pool.imap(_chunk_as_text, chunks):
+                    for name, data, size in parts:
+                        writer.write_text(tables[name], data, size)
+                    done += finished.count
+                    if progress is not None:
+                        progress(done, count)
+        finally:
+            _WORK = None
+        return done
+    for part in chunks:
+        for table, rows in work.rows(part):
+            writer.write(table, rows)
+        done += part.count
+        if progress is not None:
+            progress(done, count)
+    return done
 
 
 def _actors(demo: DemoUsers, featured: Featured) -> Actors:
@@ -313,15 +405,15 @@ def seed_demo(*, suggestions: int = DEMO_SUGGESTIONS, progress: Progress | None 
     count = _generate(
         writer=writer,
         world=world,
-        rng=rng,
-        people=people,
         now=now,
         years=DEMO_YEARS,
         count=suggestions,
         visits_per_suggestion=2,
         actors=_actors(demo, featured),
         featured=featured,
+        seed=DEMO_SEED,
         chunk=5000,
+        processes=1,
         progress=progress,
     )
     writer.reset_sequences([*REFERENCE_MODELS, *HISTORY_MODELS])
@@ -361,6 +453,11 @@ def demo_remove() -> None:
 # --- The benchmark province --------------------------------------------------------------------------------------
 
 
+def default_processes(suggestions: int) -> int:
+    """Worker processes for a volume run: one per CPU (at most four), none for small runs."""
+    return 1 if suggestions < 50_000 else max(1, min(4, os.cpu_count() or 1))
+
+
 def volume_existing() -> int | None:
     """Suggestions in the volume province, or None when there is none."""
     province = Region.objects.filter(code=V.VOLUME_PROVINCE[0]).first()
@@ -370,7 +467,7 @@ def volume_existing() -> int | None:
 
 
 @transaction.atomic
-def seed_volume(*, suggestions: int, progress: Progress | None = None) -> SeedResult:
+def seed_volume(*, suggestions: int, processes: int | None = None, progress: Progress | None = None) -> SeedResult:
     """`suggestions` suggestions over five years with three visits each and their reference data.
 
     Does nothing when a volume dataset of this size exists; refuses (ValueError) when one of
@@ -399,15 +496,15 @@ def seed_volume(*, suggestions: int, progress: Progress | None = None) -> SeedRe
         count = _generate(
             writer=writer,
             world=world,
-            rng=rng,
-            people=people,
             now=now,
             years=VOLUME_YEARS,
             count=suggestions,
             visits_per_suggestion=3,
             actors=_actors(demo, featured),
             featured=featured,
-            chunk=20_000,
+            seed=VOLUME_SEED,
+            chunk=10_000,
+            processes=processes if processes is not None else default_processes(suggestions),
             progress=progress,
         )
     writer.reset_sequences([*REFERENCE_MODELS, *HISTORY_MODELS])

@@ -15,6 +15,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.test import Client
 from django.utils import timezone, translation
@@ -22,6 +23,7 @@ from django.utils import timezone, translation
 from accounts.models import Membership, Role, User
 from representatives.models import Activity, DutyShift, Mandate, Representative
 from stations.demo.accounts import DEMO_PASSWORD, DEMO_USERNAMES
+from stations.demo.seeding import seed_volume
 from stations.demo.vocabulary import DEMO_CITY
 from stations.models import Region, RegionLevel, Station, StationKind, VoterVisit
 from suggestions.models import (
@@ -309,3 +311,30 @@ def test_volume_keeps_the_indexes_and_constraints_it_rebuilds() -> None:
     before = schema()
     seed(volume=500)
     assert schema() == before
+
+
+def test_volume_data_do_not_depend_on_the_number_of_worker_processes() -> None:
+    """Chunks have their own random streams: worker processes change the speed, not the data."""
+
+    class Rollback(Exception):
+        pass
+
+    def generate(processes: int) -> list[tuple[object, ...]]:
+        try:
+            with transaction.atomic():
+                seed_volume(suggestions=2500, processes=processes)
+                rows = list(
+                    Suggestion.objects.order_by("id").values_list(
+                        "id", "tracking_code", "state", "created_at", "updated_at", "reply_due", "visit_id"
+                    )
+                )
+                rows.append((SuggestionEvent.objects.count(), VoterVisit.objects.count()))
+                raise Rollback
+        except Rollback:
+            return rows
+
+    in_workers = generate(processes=2)
+    assert not Suggestion.objects.exists()
+    in_process = generate(processes=1)
+    assert in_workers == in_process
+    assert len(in_workers) == 2501
