@@ -13,9 +13,17 @@ def public_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+MODULE_PIXELS = 8  # intrinsic size of one module; the viewBox lets CSS scale it to any size
+
+
 def qr_svg(url: str, *, title: str = "") -> bytes:
-    """A scalable SVG QR code (viewBox, no fixed size) with a white quiet zone, medium error correction."""
+    """An SVG QR code with a white quiet zone and medium error correction.
+
+    It has a viewBox (so a poster can print it at any size) and an intrinsic width and
+    height (so browsers size an <img> of it without CSS).
+    """
     code = segno.make(url, error="m", micro=False)
     out = io.BytesIO()
     code.save(out, kind="svg", scale=1, border=4, dark="#000", light="#fff", xmldecl=False, omitsize=True, title=title)
-    return out.getvalue()
+    side = (code.symbol_size(scale=1, border=4)[0]) * MODULE_PIXELS
+    return out.getvalue().replace(b"<svg ", f'<svg width="{side}" height="{side}" '.encode(), 1)

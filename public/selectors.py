@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Case, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Max, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from representatives.models import CongressLevel, DutyShift, Mandate, Representative
@@ -158,9 +158,11 @@ def region_choices() -> list[tuple[int, str]]:
     """Where a problem can be: counties/districts and townships/streets, labelled with their county.
 
     Villages are left out to keep the list usable on a phone; the location field takes the
-    detail. Cached briefly: regions change rarely.
+    detail. Cached, keyed by a cheap fingerprint of the table, so a change shows at once.
     """
-    cached: list[tuple[int, str]] | None = cache.get("public:region_choices")
+    stamp = Region.objects.aggregate(count=Count("id"), last=Max("id"))
+    key = f"public:region_choices:{stamp['count']}:{stamp['last']}"
+    cached: list[tuple[int, str]] | None = cache.get(key)
     if cached is not None:
         return cached
     rows = list(
@@ -173,5 +175,5 @@ def region_choices() -> list[tuple[int, str]]:
         (pk, f"{counties[parent]} · {name}" if level == RegionLevel.TOWNSHIP and parent in counties else name)
         for pk, name, level, parent in rows
     ]
-    cache.set("public:region_choices", choices, REGION_CHOICES_CACHE_SECONDS)
+    cache.set(key, choices, REGION_CHOICES_CACHE_SECONDS)
     return choices

@@ -357,6 +357,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "page": page,
         "next_query": query.urlencode() if page.next_cursor else "",
         "is_first": not request.GET.get("after"),
+        "filtered": any(data.get(name) for name in ("region", "category", "unit")),
     }
     return render(request, "public/board.html", context)
 
