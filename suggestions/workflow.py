@@ -216,7 +216,13 @@ def _parties(actor: User | AnonymousUser | None, row: Suggestion, scope: Scope) 
     return frozenset(parties)
 
 
+def _person(actor: User | AnonymousUser | None) -> User | None:
+    """The acting user, or None for an anonymous voter (also when a view passes AnonymousUser)."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
+
+
 def _lock(suggestion: Suggestion, actor: User | None) -> _Ctx:
+    actor = _person(actor)
     try:
         row = Suggestion.objects.select_for_update(of=("self",)).select_related("region").get(pk=suggestion.pk)
     except Suggestion.DoesNotExist:
@@ -441,6 +447,7 @@ def suggestion_record(
     Station staff record for their own stations (with one station, it is the default);
     committee staff for their region (hotline, API); a voter online with `actor=None`.
     """
+    actor = _person(actor)
     title, content = _text(title), _text(content)
     submitter_name, submitter_phone = _text(submitter_name), _text(submitter_phone)
     submitter_email, submitter_address, address = _text(submitter_email), _text(submitter_address), _text(address)
@@ -1344,6 +1351,7 @@ def suggestion_feedback(
     unit has had it, → proposed for the committee to hand over. Dissatisfied after
     re-handling → stays replied; committee staff decide and close it with a note."""
     ctx = _lock(suggestion, actor)
+    actor = ctx.actor
     link: FeedbackToken | None = None
     if actor is None:
         # The link is checked first, so a second use says so rather than "wrong state".

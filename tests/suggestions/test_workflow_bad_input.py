@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -233,6 +234,14 @@ CASES: dict[str, Case] = {
         "replied",
         "voter",
         lambda c, s, t: workflow.suggestion_feedback(suggestion=s, actor=None, rating="satisfied", token="forged"),
+        "feedback_link_invalid",
+        404,
+        "token",
+    ),
+    "anonymous request without a link": Case(
+        "replied",
+        "voter",
+        lambda c, s, t: workflow.suggestion_feedback(suggestion=s, actor=AnonymousUser(), rating="satisfied"),
         "feedback_link_invalid",
         404,
         "token",
