@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +53,13 @@ def _build(request: HttpRequest) -> list[NavGroup]:
         visits = reverse("stations:visit_list")
         general.append(NavItem(visits, _("Visits"), current=path == visits))
     general.append(NavItem(list_url, _("All suggestions"), current=path == list_url and not current_queue))
+    if scope.is_admin or scope.region_paths or scope.station_ids:
+        try:
+            figures = reverse("dashboards:index")
+        except NoReverseMatch:  # the dashboards app is optional in this navigation
+            pass
+        else:
+            general.append(NavItem(figures, _("Statistics"), current=path.startswith(figures)))
     groups = [NavGroup(_("Workspace"), tuple(general))]
     by_role: dict[str, list[NavItem]] = {}
     for queue in queues_for(user=user):

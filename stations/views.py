@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -142,10 +144,15 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     suggestions = list(suggestion_list(user=request.user).filter(visit=visit).order_by("id"))
     for s in suggestions:
         s.code_display = tracking_code_display(s.tracking_code)  # type: ignore[attr-defined]
+    try:
+        status_url = settings.SITE_URL + reverse("public:status")
+    except NoReverseMatch:  # the voter site is optional for the slips
+        status_url = ""
     context = {
         "visit": visit,
         "representatives": list(visit.representatives.order_by("name")),
         "suggestions": suggestions,
+        "status_url": status_url,
     }
     return render(request, "stations/visit_detail.html", context)
 

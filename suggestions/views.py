@@ -254,6 +254,7 @@ def _deadlines(suggestion: Suggestion, today: dt.date) -> list[dict[str, Any]]:
                 "explanation": basis_description(basis) if basis else "",
                 "provisional": bool(basis.get("provisional")),
                 "overdue": open_now and due < today and _still_running(suggestion, field),
+                "running": open_now and _still_running(suggestion, field),
             }
         )
     return rows
@@ -290,6 +291,7 @@ def _detail_context(request: HttpRequest, suggestion: Suggestion) -> dict[str, A
     allowed = workflow.allowed_actions(suggestion=suggestion, user=request.user)
     actions = [{"code": a, "label": ACTION_LABELS.get(a, a), "primary": a in PRIMARY_ACTIONS} for a in allowed]
     today = timezone.localdate()
+    deadlines = _deadlines(suggestion, today)
     return {
         "s": suggestion,
         "code_display": tracking_code_display(suggestion.tracking_code),
@@ -301,7 +303,8 @@ def _detail_context(request: HttpRequest, suggestion: Suggestion) -> dict[str, A
         "attachments": [a for e in events for a in e.attachments.all()],
         "duplicates": duplicates,
         "actions": actions,
-        "deadlines": _deadlines(suggestion, today),
+        "deadlines": deadlines,
+        "running_deadline": next((d for d in deadlines if d["running"]), None),
         "today": today,
     }
 

@@ -210,6 +210,15 @@ def test_staff_loop_in_the_browser(
     page.goto(f"{base}/suggestions/{first.tracking_code}/form/")
     expect(page.locator(".gov-form")).to_contain_text("已更换三盏路灯")
     shoot("supervision-feedback-form")
+    # Printed, the form is one A4 sheet without the site's navigation.
+    (artifacts / "supervision-feedback-form.html").write_text(page.content())
+    pdf = page.pdf(format="A4", print_background=True)
+    (artifacts / "supervision-feedback-form.pdf").write_bytes(pdf)
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
+    page.emulate_media(media="print")
+    expect(page.locator(".topbar")).to_be_hidden()
+    expect(page.locator(".print-tools")).to_be_hidden()
+    page.emulate_media(media="screen")
 
     first.refresh_from_db()
     assert (first.state, first.is_published, first.rating) == (State.CLOSED, True, "satisfied")
