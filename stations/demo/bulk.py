@@ -71,7 +71,9 @@ class Table:
         extra = [
             f
             for f in model._meta.concrete_fields
-            if f.column not in self.columns and not isinstance(f, models.fields.AutoFieldMixin)
+            if f.column not in self.columns
+            and not isinstance(f, models.fields.AutoFieldMixin)
+            and not getattr(f, "generated", False)  # the database computes those
         ]
         self.extra_columns = tuple(f.column for f in extra)
         now = timezone.now()
