@@ -43,6 +43,7 @@ from suggestions.errors import WorkflowError
 from suggestions.models import Rating, State
 from suggestions.public import (
     BoardFilters,
+    lookup_key,
     public_status,
     published_board,
     published_case,
@@ -279,8 +280,7 @@ def status(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "public/status.html", {"form": LookupForm()})
     form = LookupForm(request.POST)
-    typed_code = "".join(str(request.POST.get("code", "")).split()).upper()[:32]
-    if lookup_limited(request, code=typed_code):
+    if lookup_limited(request, code=lookup_key(str(request.POST.get("code", ""))[:64])):
         context = {"form": LookupForm(), "limited": True}
         return render(request, "public/status.html", context, status=429)
     if not form.is_valid():

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hmac
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,13 +156,20 @@ def _digits(text: str) -> str:
     return "".join(str(int(ch)) for ch in text if ch.isdecimal())
 
 
+def lookup_key(tracking_code: str) -> str:
+    """The code a lookup is counted against: however it was typed (case, spaces, dashes,
+    full-width letters), the same code is the same key."""
+    typed = unicodedata.normalize("NFKC", tracking_code)
+    return tracking_code_normalize(typed) or re.sub(r"[^0-9A-Z]", "", typed.upper())[:32]
+
+
 def suggestion_lookup(*, tracking_code: str, phone_last4: str) -> Suggestion | None:
     """The suggestion with this tracking code (as typed) if the phone's last four digits match, else None.
 
     A wrong code and a wrong phone take the same path: one indexed query and one
     constant-time comparison, so neither the answer nor its timing tells them apart.
     """
-    code = tracking_code_normalize(tracking_code)
+    code = tracking_code_normalize(unicodedata.normalize("NFKC", tracking_code))
     last4 = _digits(phone_last4)
     suggestion = (
         Suggestion.objects.select_related("lead_unit", "category", "region").filter(tracking_code=code or "").first()
