@@ -128,31 +128,25 @@ class World:
     categories: list[CategoryRef]
     rep_names: dict[int, str]
     region_paths: dict[int, str] = field(default_factory=dict)
+    # (city index, district index or -1, department) → unit; township region id → its government or office
+    units_by_department: dict[tuple[int, int, str], UnitRef] = field(default_factory=dict)
+    units_by_township: dict[int, UnitRef] = field(default_factory=dict)
+
+    def add_unit(self, unit: UnitRef) -> None:
+        self.units.append(unit)
+        if unit.township_id is not None:
+            self.units_by_township[unit.township_id] = unit
+        else:
+            self.units_by_department[(unit.city_index, unit.district_index, unit.dept)] = unit
 
     def city_unit(self, city_index: int, dept: str) -> UnitRef | None:
-        return self._index().get((city_index, -1, dept))
+        return self.units_by_department.get((city_index, -1, dept))
 
     def district_unit(self, district_index: int, dept: str) -> UnitRef | None:
-        return self._index().get((self.district_city[district_index], district_index, dept))
+        return self.units_by_department.get((self.district_city[district_index], district_index, dept))
 
     def township_unit(self, township_id: int | None) -> UnitRef | None:
-        if township_id is None:
-            return None
-        return self._township_index().get(township_id)
-
-    def _index(self) -> dict[tuple[int, int, str], UnitRef]:
-        cached: dict[tuple[int, int, str], UnitRef] | None = getattr(self, "_unit_index", None)
-        if cached is None:
-            cached = {(u.city_index, u.district_index, u.dept): u for u in self.units if u.dept != "township"}
-            self._unit_index = cached
-        return cached
-
-    def _township_index(self) -> dict[int, UnitRef]:
-        cached: dict[int, UnitRef] | None = getattr(self, "_township_unit_index", None)
-        if cached is None:
-            cached = {u.township_id: u for u in self.units if u.township_id is not None}
-            self._township_unit_index = cached
-        return cached
+        return None if township_id is None else self.units_by_township.get(township_id)
 
 
 # --- Tables ------------------------------------------------------------------------------------------------------
@@ -780,7 +774,7 @@ def _build_units(
         uid = unit_ids.take()
         code = f"{codes[region_id]}-{dept}"
         units.append((uid, code, name, kind, region_id, f"0591-8{rng.randrange(1000000, 9999999)}", True))
-        world.units.append(
+        world.add_unit(
             UnitRef(
                 id=uid,
                 name=name,
