@@ -237,15 +237,22 @@ def _get(request: HttpRequest, code: str) -> Suggestion:
         raise Http404 from None
 
 
-def _deadlines(suggestion: Suggestion, today: dt.date) -> list[dict[str, Any]]:
+def _deadlines(suggestion: Suggestion, today: dt.date, co_assignments: list[Assignment]) -> list[dict[str, Any]]:
+    """Each deadline of the suggestion with the sentence that explains how it was computed."""
     basis_all: dict[str, Any] = suggestion.deadline_basis or {}
     rows = []
     open_now = suggestion.state in (State.ASSIGNED, State.IN_PROGRESS, State.REPLIED)
-    for field, label in DEADLINE_FIELDS:
-        due: dt.date | None = getattr(suggestion, field)
+    dues: list[tuple[str, str | Promise, dt.date | None]] = [
+        (field, label, getattr(suggestion, field)) for field, label in DEADLINE_FIELDS
+    ]
+    co_dues = [a.due for a in co_assignments if a.due]
+    if co_dues:
+        dues.insert(2, ("co_due", _("Co-units' opinions by"), min(co_dues)))
+    for field, label, due in dues:
         if due is None:
             continue
         basis = basis_all.get(field) or {}
+        running = open_now and _still_running(suggestion, field, co_assignments)
         rows.append(
             {
                 "field": field,
@@ -253,18 +260,35 @@ def _deadlines(suggestion: Suggestion, today: dt.date) -> list[dict[str, Any]]:
                 "due": due,
                 "explanation": basis_description(basis) if basis else "",
                 "provisional": bool(basis.get("provisional")),
-                "overdue": open_now and due < today and _still_running(suggestion, field),
-                "running": open_now and _still_running(suggestion, field),
+                "overdue": running and due < today,
+                "running": running,
+            }
+        )
+    formal = basis_all.get("formal_reply_due")
+    if formal and formal.get("due"):
+        rows.append(
+            {
+                "field": "formal_reply_due",
+                "label": _("Formal suggestion answered by"),
+                "due": dt.date.fromisoformat(formal["due"]),
+                "explanation": _(
+                    "%(months)s months after %(start)s, the statutory limit for formal representative suggestions."
+                )
+                % {"months": formal.get("months", ""), "start": formal.get("start", "")},
+                "provisional": False,
+                "overdue": False,
+                "running": False,
             }
         )
     return rows
 
 
-def _still_running(suggestion: Suggestion, field: str) -> bool:
+def _still_running(suggestion: Suggestion, field: str, co_assignments: list[Assignment]) -> bool:
     if field == "ack_due":
         return suggestion.state == State.ASSIGNED
-    if field == "reply_due":
-        return suggestion.state in (State.ASSIGNED, State.IN_PROGRESS)
+    if field in ("reply_due", "co_due"):
+        running = suggestion.state in (State.ASSIGNED, State.IN_PROGRESS)
+        return running and (field == "reply_due" or any(not a.opinion for a in co_assignments))
     if field == "follow_up_due":
         return True
     return suggestion.state == State.REPLIED
@@ -291,13 +315,14 @@ def _detail_context(request: HttpRequest, suggestion: Suggestion) -> dict[str, A
     allowed = workflow.allowed_actions(suggestion=suggestion, user=request.user)
     actions = [{"code": a, "label": ACTION_LABELS.get(a, a), "primary": a in PRIMARY_ACTIONS} for a in allowed]
     today = timezone.localdate()
-    deadlines = _deadlines(suggestion, today)
+    co_assignments = [a for a in assignments if a.role == AssignmentRole.CO and a.is_active]
+    deadlines = _deadlines(suggestion, today, co_assignments)
     return {
         "s": suggestion,
         "code_display": tracking_code_display(suggestion.tracking_code),
         "events": events,
         "lead_assignments": [a for a in assignments if a.role == AssignmentRole.LEAD and a.is_active],
-        "co_assignments": [a for a in assignments if a.role == AssignmentRole.CO and a.is_active],
+        "co_assignments": co_assignments,
         "past_assignments": [a for a in assignments if not a.is_active],
         "extension_requests": extension_requests,
         "attachments": [a for e in events for a in e.attachments.all()],

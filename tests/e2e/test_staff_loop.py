@@ -14,13 +14,13 @@ import zlib
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from accounts.models import User
 from suggestions.models import Attachment, State, Suggestion, SuggestionEvent
 from tests.conftest import World
 from tests.e2e.conftest import DOCS_SCREENSHOTS
-from tests.factories import CategoryFactory
+from tests.factories import CategoryFactory, SuggestionFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -234,3 +234,71 @@ def test_staff_loop_in_the_browser(
         "suggestion.published",
     ]
     assert problems == [], problems
+
+
+def test_the_forms_work_without_javascript(
+    live_server: object, browser: Browser, world: World, station_staff: User
+) -> None:
+    """No JavaScript at all (old phone browsers, locked-down intranets): every step still works."""
+    base = str(live_server)
+    CategoryFactory(code="roads", name="道路交通")
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        _login(page, base, station_staff)
+        page.goto(f"{base}/visits/new/")
+        page.fill("#id_s-0-title", "公园健身器材损坏")
+        with page.expect_navigation():
+            page.locator("[data-add-row]").click()  # the server adds the row and keeps what was typed
+        expect(page.locator("#id_s-0-title")).to_have_value("公园健身器材损坏")
+        page.fill("#id_s-1-title", "公交站台缺少遮雨棚")
+        with page.expect_navigation():
+            page.get_by_test_id("save-visit").click()
+        expect(page.get_by_test_id("slip-code")).to_have_count(2)
+
+        s = Suggestion.objects.get(title="公园健身器材损坏")
+        page.goto(f"{base}/suggestions/{s.tracking_code}/")
+        with page.expect_navigation():
+            page.locator("[data-action=sort]").click()  # a page of its own instead of the in-place form
+        page.select_option("select[name=category]", label="道路交通")
+        with page.expect_navigation():
+            page.get_by_test_id("submit-action").click()
+        expect(page.get_by_test_id("state")).to_have_text(str(State.SORTED.label))
+    finally:
+        context.close()
+
+
+def test_the_workspace_is_keyboard_navigable(
+    live_server: object, page: Page, world: World, station_staff: User
+) -> None:
+    base = str(live_server)
+    CategoryFactory(code="roads", name="道路交通")
+    SuggestionFactory(station=world.station_a, title="楼道灯不亮")
+    s = Suggestion.objects.get(title="楼道灯不亮")
+    _login(page, base, station_staff)
+
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+
+    # On a phone the menu folds away behind a button that works from the keyboard.
+    page.set_viewport_size({"width": 375, "height": 800})
+    expect(page.locator("#primary-nav")).to_be_hidden()
+    page.locator("[data-nav-toggle]").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#primary-nav")).to_be_visible()
+    expect(page.locator("[data-nav-toggle]")).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Escape")
+    expect(page.locator("#primary-nav")).to_be_hidden()
+    expect(page.locator("[data-nav-toggle]")).to_be_focused()
+
+    # An action opens in place, takes the focus, and Escape puts it away again.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/suggestions/{s.tracking_code}/")
+    page.locator("[data-action=sort]").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#action-panel select[name=category]")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#action-panel [data-action-form]")).to_have_count(0)
+    expect(page.locator("[data-action=sort]")).to_be_focused()

@@ -195,6 +195,30 @@ def test_a_deadline_counted_on_weekdays_is_shown_as_provisional(client: Client, 
     assert basis_description(s.deadline_basis["reply_due"]) in text
 
 
+def test_co_units_and_formal_suggestions_show_their_deadlines(client: Client, cast: Cast) -> None:
+    s, _t = build(cast, "assigned")
+    s.refresh_from_db()
+    login(client, cast, "committee_staff")
+    text = page_text(client.get(detail_url(s)))
+    assert _("Co-units' opinions by") in text
+    assert basis_description(s.deadline_basis["co_due"]) in text
+
+    converted = record(cast, title="建议转为闭会建议")
+    converted = workflow.suggestion_sort(
+        suggestion=converted, actor=cast.admin, category=cast.category, urgency="normal"
+    )
+    converted = workflow.suggestion_propose(suggestion=converted, actor=cast.admin, route="closed_session")
+    converted = workflow.suggestion_decline(
+        suggestion=converted, actor=cast.admin, note="涉及面广，转为闭会建议", reference="闭字第12号"
+    )
+    formal = converted.deadline_basis["formal_reply_due"]
+    text = page_text(client.get(detail_url(converted)))
+    assert _("Formal suggestion answered by") in text
+    assert formal["due"] in text
+    assert pgettext("timeline", "Converted to a closed-session suggestion") in text
+    assert "闭字第12号" in text
+
+
 def test_the_supervision_and_feedback_form_holds_the_case(client: Client, cast: Cast) -> None:
     s, _t = build(cast, "closed", reply_category="A")
     login(client, cast, "committee_staff")
