@@ -9,11 +9,13 @@ existing dataset is left alone. Everything is written in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import multiprocessing
 import os
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -321,12 +323,22 @@ def _generate(
     )
     chunks = work.chunks(chunk)
     done = 0
-    if processes > 1 and writer.use_copy and len(chunks) > 1:
+    if processes > 1 and writer.use_copy and len(chunks) > 1 and "fork" in multiprocessing.get_all_start_methods():
         tables = {t.db_table: t for t in HISTORY_TABLES}
         _WORK = work
         try:
             with multiprocessing.get_context("fork").Pool(processes) as pool:
-                for finished, parts in pool.imap(_chunk_as_text, chunks):
+                # A few chunks in flight: the workers stay busy, and memory stays bounded when the
+                # database is the slower side.
+                waiting = iter(chunks)
+                in_flight = deque(
+                    pool.apply_async(_chunk_as_text, (c,)) for c in itertools.islice(waiting, 2 * processes)
+                )
+                while in_flight:
+                    finished, parts = in_flight.popleft().get()
+                    following = next(waiting, None)
+                    if following is not None:
+                        in_flight.append(pool.apply_async(_chunk_as_text, (following,)))
                     for name, data, size in parts:
                         writer.write_text(tables[name], data, size)
                     done += finished.count
