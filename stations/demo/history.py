@@ -121,7 +121,6 @@ OFFSET = 8 * 3600
 DAY = 86400.0
 HOUR = 3600.0
 EPOCH = dt.date(1970, 1, 1).toordinal()
-CST = dt.timezone(dt.timedelta(seconds=OFFSET))
 
 
 def local_ordinal(ts: float) -> int:
@@ -133,8 +132,22 @@ def local_time(ordinal: int, hour: float) -> float:
     return (ordinal - EPOCH) * DAY + hour * HOUR - OFFSET
 
 
-def to_datetime(ts: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ts, CST)
+_DAY_TEXT: dict[int, str] = {}
+
+
+def stamp(ts: float) -> str:
+    """The timestamp as ISO text in local time, to the second — what a row holds for a datetime column.
+
+    Written out directly because building and formatting a datetime object for each of the
+    twenty-odd timestamps of a suggestion is a good part of the benchmark dataset's cost."""
+    seconds = int(ts) + OFFSET
+    day, rest = divmod(seconds, 86400)
+    prefix = _DAY_TEXT.get(day)
+    if prefix is None:
+        prefix = _DAY_TEXT[day] = dt.date.fromordinal(day + EPOCH).isoformat()
+    hour, rest = divmod(rest, 3600)
+    minute, second = divmod(rest, 60)
+    return f"{prefix} {hour:02d}:{minute:02d}:{second:02d}+08:00"
 
 
 # Which state a suggestion has reached, by its age in days: (younger than, {state: weight}).
@@ -438,7 +451,7 @@ class HistoryMaker:
         ) -> None:
             nonlocal events
             events += 1
-            ev_rows.append((sid, action, from_state, to_state, actor, label, to_datetime(at), note, data, public))
+            ev_rows.append((sid, action, from_state, to_state, actor, label, stamp(at), note, data, public))
 
         code = self._tracking_code()
         t = created
@@ -608,7 +621,7 @@ class HistoryMaker:
                 if wrong.id != lead.id:
                     t = self._after(t, 8 + r() * 88)
                     _o, due, _basis = self._due(t, self.urgent_days if urgency == URGENT else self.reply_days)
-                    asg_rows.append((sid, wrong.id, LEAD, due, "", None, False, to_datetime(t)))
+                    asg_rows.append((sid, wrong.id, LEAD, due, "", None, False, stamp(t)))
                     event(
                         "suggestion.handed_over",
                         PROPOSED,
@@ -654,7 +667,7 @@ class HistoryMaker:
                 )
                 if co_ord > reply_ord:
                     co_due = reply_due
-            assigned_dt = to_datetime(t)
+            assigned_dt = stamp(t)
             lead_assignment = [sid, lead.id, LEAD, reply_due, "", None, True, assigned_dt]
             for unit in co_units:
                 co_assignments.append([sid, unit.id, CO, co_due, "", None, True, assigned_dt])
@@ -711,7 +724,7 @@ class HistoryMaker:
                     if state == IN_PROGRESS and r() < 0.4:
                         continue  # opinion not given yet
                     row[4] = _pick(rng, T.EVENT_NOTES["co_opinion"])
-                    row[5] = to_datetime(opinion_at)
+                    row[5] = stamp(opinion_at)
                     late = local_ordinal(opinion_at) > (row[3].toordinal() if row[3] else reply_ord)
                     event(
                         "suggestion.co_opinion_given",
@@ -753,7 +766,7 @@ class HistoryMaker:
                             decide >= self.now - 2 * HOUR or (reply_ord >= self.today and r() < 0.6)
                         )
                         if pending:
-                            ext_rows.append((sid, days, reason, unit_actor, to_datetime(ask), PENDING, None, None, ""))
+                            ext_rows.append((sid, days, reason, unit_actor, stamp(ask), PENDING, None, None, ""))
                             t = ask
                         else:
                             approve = r() < 0.85
@@ -773,10 +786,10 @@ class HistoryMaker:
                                     days,
                                     reason,
                                     unit_actor,
-                                    to_datetime(ask),
+                                    stamp(ask),
                                     APPROVED if approve else REJECTED,
                                     committee_actor,
-                                    to_datetime(decide),
+                                    stamp(decide),
                                     decision,
                                 )
                             )
@@ -956,9 +969,9 @@ class HistoryMaker:
                 route_note,
                 proposed_unit,
                 lead.id if handed and lead else None,
-                None if assigned_at is None else to_datetime(assigned_at),
+                None if assigned_at is None else stamp(assigned_at),
                 ack_due,
-                None if acknowledged_at is None else to_datetime(acknowledged_at),
+                None if acknowledged_at is None else stamp(acknowledged_at),
                 reply_due,
                 feedback_due,
                 follow_up_due,
@@ -967,21 +980,21 @@ class HistoryMaker:
                 supervision,
                 reply_category,
                 reply_text,
-                None if replied_at is None else to_datetime(replied_at),
+                None if replied_at is None else stamp(replied_at),
                 resolved_on_spot,
                 rating,
                 feedback_text,
-                None if feedback_at is None else to_datetime(feedback_at),
+                None if feedback_at is None else stamp(feedback_at),
                 rehandles,
-                None if closed_at is None else to_datetime(closed_at),
+                None if closed_at is None else stamp(closed_at),
                 close_note,
                 published,
-                None if published_at is None else to_datetime(published_at),
+                None if published_at is None else stamp(published_at),
                 merged_into,
                 formal_reference,
                 escalated_to,
-                to_datetime(created),
-                to_datetime(t),
+                stamp(created),
+                stamp(t),
             )
         )
         self.count += 1
@@ -1015,7 +1028,7 @@ class HistoryMaker:
         remaining = self.visits_per_suggestion
         if remaining and r() < (0.85 if channel in IN_PERSON else 0.4):
             linked = self.visit_ids.take()
-            at = to_datetime(created - (5 + r() * 80) * 60)
+            at = stamp(created - (5 + r() * 80) * 60)
             recorded = self.actors.station if featured and channel != ONLINE else None
             place = station.name if channel == RECEPTION else ""
             visit_rows.append((linked, station.id, channel, at, recorded, 1 + int(r() * 6), place, "", at))
@@ -1024,7 +1037,7 @@ class HistoryMaker:
             remaining -= 1
         for _ in range(remaining):
             other = self._station() if r() < 0.5 else station
-            at = to_datetime(created - r() * 20 * DAY - r() * 8 * HOUR)
+            at = stamp(created - r() * 20 * DAY - r() * 8 * HOUR)
             ch = self._channel(other)
             vid = self.visit_ids.take()
             place = other.name if ch == RECEPTION else ""
