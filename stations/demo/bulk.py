@@ -231,7 +231,7 @@ class BulkWriter:
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         yield
         with self.connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             for definition in indexes:
                 cursor.execute(definition)
             for table, name, definition in foreign_keys:
