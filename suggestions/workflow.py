@@ -457,7 +457,10 @@ def suggestion_record(
             station = Station.objects.get(pk=next(iter(scope.station_ids)))
         allowed = scope.is_admin or (station is not None and station.pk in scope.station_ids)
         if not allowed and region is not None and region.pk is not None:
-            allowed = scope.covers_region_path(Region.objects.only("path").get(pk=region.pk).path)
+            # Committee staff (hotline, API) record within their region, for a station there if any.
+            allowed = scope.covers_region_path(Region.objects.only("path").get(pk=region.pk).path) and (
+                station is None or scope.covers_region_path(station.region.path)
+            )
         if not allowed:
             raise WorkflowError("not_allowed", MSG_NOT_ALLOWED, status=403)
     _validate_record(
