@@ -132,6 +132,26 @@ def local_time(ordinal: int, hour: float) -> float:
     return (ordinal - EPOCH) * DAY + hour * HOUR - OFFSET
 
 
+# Tracking codes: a fixed pseudo-random permutation (a four-round Feistel network) of the
+# LENGTH-symbol codes, applied to the suggestion's position among the generated ones. Unique by
+# construction, so a million codes need no uniqueness bookkeeping across worker processes.
+_HALF = len(ALPHABET) ** (LENGTH // 2)
+_ROUND_KEYS = (0x5BD1E995, 0x27D4EB2F, 0x165667B1, 0x9E3779B1)
+
+
+def tracking_code(position: int) -> str:
+    """The tracking code of the generated suggestion at `position` (0 ≤ position < 30**10)."""
+    left, right = divmod(position, _HALF)
+    for key in _ROUND_KEYS:
+        left, right = right, (left + ((right * key + (key >> 7)) & 0xFFFFFFFF)) % _HALF
+    value = left * _HALF + right
+    symbols = []
+    for _ in range(LENGTH):
+        value, digit = divmod(value, len(ALPHABET))
+        symbols.append(ALPHABET[digit])
+    return "".join(symbols)
+
+
 _DAY_TEXT: dict[int, str] = {}
 
 
@@ -263,6 +283,7 @@ class HistoryMaker:
         self,
         *,
         suggestion_ids: IdBlock,
+        code_positions: IdBlock,
         visit_ids: IdBlock,
         world: World,
         rng: random.Random,
@@ -294,7 +315,7 @@ class HistoryMaker:
         self.rows: dict[str, list[Row]] = {
             t.db_table: [] for t in (SUGGESTION, EVENT, ASSIGNMENT, EXTENSION, VISIT, VISIT_REPS)
         }
-        self.codes: set[str] = set()
+        self.code_positions = code_positions
         self.count = 0
 
         weights = []
@@ -356,18 +377,6 @@ class HistoryMaker:
         result = (units, list(accumulate(weights)))
         self._leads[key] = result
         return result
-
-    def _tracking_code(self) -> str:
-        while True:
-            value = self.rng.getrandbits(64)
-            chars = []
-            for _ in range(LENGTH):
-                value, digit = divmod(value, len(ALPHABET))
-                chars.append(ALPHABET[digit])
-            code = "".join(chars)
-            if code not in self.codes:
-                self.codes.add(code)
-                return code
 
     def _after(self, start: float, hours: float) -> float:
         """`hours` after `start`, moved into office hours, never at or past now."""
@@ -453,7 +462,7 @@ class HistoryMaker:
             events += 1
             ev_rows.append((sid, action, from_state, to_state, actor, label, stamp(at), note, data, public))
 
-        code = self._tracking_code()
+        code = tracking_code(self.code_positions.take())
         t = created
         is_online_voter = channel == ONLINE and recorded_by is None
         event(

@@ -54,6 +54,9 @@ from suggestions.models import HandlingUnit, State, Suggestion
 
 DEMO_SEED = 20_240_601
 VOLUME_SEED = 19_491_001
+# Disjoint ranges of the tracking-code permutation, so the two datasets never share a code.
+DEMO_CODES = 0
+VOLUME_CODES = 1_000_000_000
 DEMO_SUGGESTIONS = 3000
 DEMO_YEARS = 2
 VOLUME_YEARS = 5
@@ -240,6 +243,7 @@ class Generation:
     featured: Featured
     visits_per_suggestion: int
     seed: int
+    code_offset: int  # where this dataset's suggestions start in the tracking-code permutation
     first_suggestion_id: int
     first_visit_id: int
 
@@ -256,6 +260,7 @@ class Generation:
         rng = random.Random(self.seed * 1_000_003 + chunk.index)
         maker = HistoryMaker(
             suggestion_ids=IdBlock(self.first_suggestion_id + chunk.first),
+            code_positions=IdBlock(self.code_offset + chunk.first),
             visit_ids=IdBlock(self.first_visit_id + chunk.first * self.visits_per_suggestion),
             world=self.world,
             rng=rng,
@@ -296,6 +301,7 @@ def _generate(
     actors: Actors,
     featured: Featured,
     seed: int,
+    code_offset: int,
     chunk: int,
     processes: int,
     progress: Progress | None,
@@ -318,6 +324,7 @@ def _generate(
         featured=featured,
         visits_per_suggestion=visits_per_suggestion,
         seed=seed,
+        code_offset=code_offset,
         first_suggestion_id=writer.next_id(Suggestion),
         first_visit_id=writer.next_id(VoterVisit),
     )
@@ -424,6 +431,7 @@ def seed_demo(*, suggestions: int = DEMO_SUGGESTIONS, progress: Progress | None 
         actors=_actors(demo, featured),
         featured=featured,
         seed=DEMO_SEED,
+        code_offset=DEMO_CODES,
         chunk=5000,
         processes=1,
         progress=progress,
@@ -515,6 +523,7 @@ def seed_volume(*, suggestions: int, processes: int | None = None, progress: Pro
             actors=_actors(demo, featured),
             featured=featured,
             seed=VOLUME_SEED,
+            code_offset=VOLUME_CODES,
             chunk=10_000,
             processes=processes if processes is not None else default_processes(suggestions),
             progress=progress,

@@ -338,3 +338,13 @@ def test_volume_data_do_not_depend_on_the_number_of_worker_processes() -> None:
     in_process = generate(processes=1)
     assert in_workers == in_process
     assert len(in_workers) == 2501
+
+
+def test_generated_tracking_codes_are_unique_readable_codes() -> None:
+    from stations.demo.history import tracking_code
+    from suggestions.tracking import tracking_code_normalize
+
+    codes = [tracking_code(position) for position in range(50_000)]
+    assert len(set(codes)) == len(codes)
+    assert all(tracking_code_normalize(code) == code for code in codes)
+    assert not set("01OIL").intersection("".join(codes))
