@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from accounts.models import Membership, Role, User
 from representatives.models import Activity, DutyShift, Mandate, Representative
 from stations.demo.accounts import DEMO_PASSWORD, DEMO_USERNAMES
+from stations.demo.history import tracking_code
 from stations.demo.seeding import seed_volume
 from stations.demo.vocabulary import DEMO_CITY
 from stations.models import Region, RegionLevel, Station, StationKind, VoterVisit
@@ -37,6 +38,7 @@ from suggestions.models import (
     SuggestionEvent,
 )
 from suggestions.selectors import suggestion_list
+from suggestions.tracking import tracking_code_normalize
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -341,9 +343,6 @@ def test_volume_data_do_not_depend_on_the_number_of_worker_processes() -> None:
 
 
 def test_generated_tracking_codes_are_unique_readable_codes() -> None:
-    from stations.demo.history import tracking_code
-    from suggestions.tracking import tracking_code_normalize
-
     codes = [tracking_code(position) for position in range(50_000)]
     assert len(set(codes)) == len(codes)
     assert all(tracking_code_normalize(code) == code for code in codes)
