@@ -1,10 +1,12 @@
 """The daily summary behind the dashboards (DESIGN §6, §9).
 
 A province's year is millions of visits and hundreds of thousands of suggestions; the
-dashboards read `DailyStats` instead, one row per (day, summarised region, category,
-channel), so a province-year is a sum over a few thousand rows. Only regions at the
-levels in `SUMMARISED_LEVELS` get rows: below a county the data is small enough to be
-counted live, with the same measure definitions (`dashboards.measures`).
+dashboards read `DailyStats` instead, one row per (day, summarised region, category) and
+per (day, summarised region, channel), so a province-year is a sum over a few thousand
+rows. Provinces and cities get a row per day (any period, daily trends); counties, a
+hundred of them in a province, a row per month (years, quarters and months; anything
+finer is counted live). Below a county the data is small enough to be counted live,
+always with the same measure definitions (`dashboards.measures`).
 
 Everything here is derived data, rebuilt from the base tables by `dashboards.services`.
 """
@@ -17,11 +19,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from stations.models import Region, RegionLevel, VisitChannel
+from stations.models import Region, RegionLevel
 from suggestions.models import Category
 
-# Regions whose subtrees are large enough to be worth summarising.
-SUMMARISED_LEVELS: tuple[str, ...] = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
+# Regions whose subtrees are large enough to be worth summarising, per day or per month.
+DAILY_LEVELS: tuple[str, ...] = (RegionLevel.PROVINCE, RegionLevel.CITY)
+MONTHLY_LEVELS: tuple[str, ...] = (RegionLevel.COUNTY,)
+SUMMARISED_LEVELS: tuple[str, ...] = (*DAILY_LEVELS, *MONTHLY_LEVELS)
+
+
+class Grain(models.TextChoices):
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
 
 
 class RollupAncestor(models.Model):
@@ -32,6 +41,8 @@ class RollupAncestor(models.Model):
     ancestor = models.ForeignKey(
         Region, verbose_name=_("summarised region"), on_delete=models.CASCADE, related_name="+"
     )
+    # Copied from the ancestor's level, so building the summary needs no join to find it.
+    grain = models.CharField(_("grain"), max_length=5, choices=Grain.choices, default=Grain.DAY)
 
     class Meta:
         verbose_name = _("summarised ancestor")
@@ -42,19 +53,44 @@ class RollupAncestor(models.Model):
         return f"{self.region_id} → {self.ancestor_id}"
 
 
-class DailyStats(models.Model):
-    """One day's figures for a summarised region, split by category and channel.
+class Dimension(models.TextChoices):
+    CATEGORY = "category", _("By category")
+    CHANNEL = "channel", _("By channel")
 
-    Visits count on the day they took place. Suggestions count on the day they were
-    received, with their progress (replied, closed, rating…) as of the last refresh.
+
+class DailyStats(models.Model):
+    """One day's (or month's) figures for a summarised region, split one way: by category or by channel.
+
+    Every visit and suggestion is counted once in the channel split (a visit has no
+    category), so the channel rows add up to the whole; the category rows carry the
+    suggestions only. Two splits instead of their cross product keep a province-year at a
+    few thousand rows. Visits count on the day they took place; suggestions on the day
+    they were received, with their progress (replied, closed, rating…) as of the last refresh.
     """
 
-    day = models.DateField(_("day"))
-    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    # Derived rows, rebuilt wholesale: no database-level foreign keys to check on every insert.
+    day = models.DateField(_("day"))  # the first of the month for monthly rows
+    grain = models.CharField(_("grain"), max_length=5, choices=Grain.choices)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # served by daily_stats_region_day_idx
     )
-    channel = models.CharField(_("channel"), max_length=16, choices=VisitChannel.choices)
+    dimension = models.CharField(_("split"), max_length=8, choices=Dimension.choices)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
 
     visits = models.PositiveIntegerField(_("visits"), default=0)
     voters_received = models.PositiveIntegerField(_("voters received"), default=0)
@@ -78,16 +114,22 @@ class DailyStats(models.Model):
         verbose_name_plural = _("daily figures")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "region", "category", "channel"], name="daily_stats_unique", nulls_distinct=False
+                fields=["day", "grain", "region", "dimension", "category", "channel"],
+                name="daily_stats_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(dimension="category", channel="") | Q(dimension="channel", category__isnull=True),
+                name="daily_stats_one_split",
             ),
             models.CheckConstraint(
                 condition=Q(replied_on_time__lte=models.F("replied_with_due")), name="daily_stats_on_time_le_due"
             ),
         ]
-        indexes = [models.Index(fields=["region", "day"], name="daily_stats_region_day_idx")]
+        indexes = [models.Index(fields=["region", "grain", "day"], name="daily_stats_region_day_idx")]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.region_id} {self.category_id} {self.channel}"
+        return f"{self.day} {self.grain} {self.region_id} {self.dimension} {self.category_id or self.channel}"
 
 
 class StatsState(models.Model):

@@ -54,6 +54,11 @@ class Period:
         return timezone.make_aware(dt.datetime.combine(day_after, dt.time.min), timezone.get_default_timezone())
 
     @property
+    def month_aligned(self) -> bool:
+        """Whole months only: monthly summary rows can answer it."""
+        return self.start.day == 1 and self.end == _month_end(self.end.year, self.end.month)
+
+    @property
     def daily(self) -> bool:
         return (self.end - self.start).days < DAILY_TREND_MAX_DAYS
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.selectors import user_scope
 from dashboards.measures import Figures, suggestion_aggregates, summary_sums, visit_aggregates
-from dashboards.models import SUMMARISED_LEVELS, DailyStats, StatsState
+from dashboards.models import DAILY_LEVELS, MONTHLY_LEVELS, DailyStats, Dimension, Grain, StatsState
 from dashboards.periods import Period
 from stations.models import Region, Station, VisitChannel, VoterVisit
 from suggestions.errors import WorkflowError
@@ -54,9 +54,9 @@ class Subject:
             return self.stations[0].name
         return _("My stations")
 
-    @property
-    def summarised(self) -> bool:
-        return self.region is not None and self.region.level in SUMMARISED_LEVELS
+    def summary_grain(self, period: Period) -> Grain | None:
+        """Which summary rows can answer for this subject and period; None means count live."""
+        return _grain_for([self.region] if self.region is not None else [], period, trend=True)
 
     def suggestion_q(self) -> Q:
         if self.region is not None:
@@ -104,6 +104,18 @@ class Dashboard:
     overdue_total: int
     summarised: bool
     refreshed_at: dt.datetime | None
+
+
+def _grain_for(regions: list[Region], period: Period, *, trend: bool) -> Grain | None:
+    """Daily rows serve provinces and cities for any period; monthly rows serve counties for
+    whole months (and, with a trend, only when the trend is per month)."""
+    if not regions:
+        return None
+    if all(r.level in DAILY_LEVELS for r in regions):
+        return Grain.DAY
+    if all(r.level in MONTHLY_LEVELS for r in regions) and period.month_aligned and not (trend and period.daily):
+        return Grain.MONTH
+    return None
 
 
 # --- Who sees what -----------------------------------------------------------------
@@ -209,14 +221,18 @@ class _Tally:
         return total
 
 
-def _tally_rows(rows: Iterable[Mapping[str, Any]], tallies: _Tallies, names: dict[int, str]) -> None:
+def _tally_rows(rows: Iterable[Mapping[str, Any]], tallies: _Tallies, *, categories: bool, channels: bool) -> None:
+    """Add aggregate rows to the category split, the channel split and the trend (from the channel
+    split: every visit and suggestion is in it exactly once)."""
     for row in rows:
-        category_id = row.get("category_id")
-        if category_id is not None:
-            names[category_id] = row["category__name"]
-        tallies.categories.add(category_id, row)
-        tallies.channels.add(row["channel"], row)
-        tallies.trend.add(_as_day(row["bucket"]), row)
+        if categories:
+            category_id = row.get("category_id")
+            if category_id is not None:
+                tallies.category_names[category_id] = row["category__name"]
+            tallies.categories.add(category_id, row)
+        if channels:
+            tallies.channels.add(row["channel"], row)
+            tallies.trend.add(_as_day(row["bucket"]), row)
 
 
 @dataclass
@@ -227,17 +243,19 @@ class _Tallies:
     category_names: dict[int, str] = field(default_factory=dict)
 
 
-def _summary_tallies(region: Region, period: Period) -> _Tallies:
-    """One query: the summary rows of the period grouped by category, channel and trend point."""
-    bucket = F("day") if period.daily else TruncMonth("day")
+def _summary_tallies(region: Region, period: Period, grain: Grain) -> _Tallies:
+    """One query: the period's summary rows of the region, grouped by split, key and trend point."""
+    bucket = F("day") if period.daily or grain == Grain.MONTH else TruncMonth("day")
     rows = (
-        DailyStats.objects.filter(region=region, day__gte=period.start, day__lte=period.end)
-        .values("category_id", "category__name", "channel", bucket=bucket)
+        DailyStats.objects.filter(region=region, grain=grain, day__gte=period.start, day__lte=period.end)
+        .values("dimension", "category_id", "category__name", "channel", bucket=bucket)
         .annotate(**summary_sums())
         .order_by()
     )
     tallies = _Tallies()
-    _tally_rows(rows, tallies, tallies.category_names)
+    for row in rows:
+        by_category = row["dimension"] == Dimension.CATEGORY
+        _tally_rows([row], tallies, categories=by_category, channels=not by_category)
     return tallies
 
 
@@ -268,8 +286,8 @@ def _live_tallies(subject: Subject, period: Period) -> _Tallies:
         _period_visits(subject, period).values("channel", bucket=v_bucket).annotate(**visit_aggregates()).order_by()
     )
     tallies = _Tallies()
-    _tally_rows(suggestions, tallies, tallies.category_names)
-    _tally_rows(visits, tallies, tallies.category_names)
+    _tally_rows(suggestions, tallies, categories=True, channels=True)
+    _tally_rows(visits, tallies, categories=False, channels=True)
     return tallies
 
 
@@ -311,7 +329,7 @@ def _children_by_path(children: list[Region], rows: Iterable[tuple[str, Mapping[
             tally.add("", row)  # recorded at the region itself, not below it
 
 
-def _children(subject: Subject, period: Period, children: list[Region], *, use_summary: bool) -> list[Slice]:
+def _children(subject: Subject, period: Period, children: list[Region], *, summary_built: bool) -> list[Slice]:
     """One row per sub-region (or per station when looking at several stations)."""
     tally = _Tally()
     if subject.region is None:
@@ -327,9 +345,16 @@ def _children(subject: Subject, period: Period, children: list[Region], *, use_s
         ]
     if not children:
         return []
-    if use_summary and all(child.level in SUMMARISED_LEVELS for child in children):
+    grain = _grain_for(children, period, trend=False) if summary_built else None
+    if grain is not None:
         rows = (
-            DailyStats.objects.filter(region__in=children, day__gte=period.start, day__lte=period.end)
+            DailyStats.objects.filter(
+                region__in=children,
+                grain=grain,
+                dimension=Dimension.CHANNEL,
+                day__gte=period.start,
+                day__lte=period.end,
+            )
             .values("region_id")
             .annotate(**summary_sums())
             .order_by()
@@ -360,19 +385,20 @@ def dashboard_get(
 ) -> Dashboard:
     """Every figure of a dashboard. `subject` must come from `dashboard_subject` (it is scoped)."""
     today = today or timezone.localdate()
+    grain = subject.summary_grain(period)
     refreshed_at: dt.datetime | None = None
-    if subject.summarised:
+    if grain is not None or subject.region is not None:
         # The summary is used once it has been built; until then even a province is counted live.
-        refreshed_at = (
-            StatsState.objects.filter(pk=1, rebuilt_at__isnull=False).values_list("refreshed_at", flat=True).first()
-        )
-    summarised = refreshed_at is not None
-    if summarised and subject.region is not None:
-        tallies = _summary_tallies(subject.region, period)
+        state = StatsState.objects.filter(pk=1, rebuilt_at__isnull=False)
+        refreshed_at = state.values_list("refreshed_at", flat=True).first()
+    summary_built = refreshed_at is not None
+    summarised = summary_built and grain is not None
+    if summarised and subject.region is not None and grain is not None:
+        tallies = _summary_tallies(subject.region, period, grain)
     else:
         tallies = _live_tallies(subject, period)
     categories, channels, trend = tallies.categories, tallies.channels, tallies.trend
-    children_rows = _children(subject, period, children or [], use_summary=summarised)
+    children_rows = _children(subject, period, children or [], summary_built=summary_built)
     overdue_units = _overdue_units(subject, period, today)
 
     # Every row, visit or suggestion, has a channel: the channel split adds up to the whole.
@@ -413,5 +439,5 @@ def dashboard_get(
         overdue_units=overdue_units[:TOP_UNITS],
         overdue_total=sum(u.overdue for u in overdue_units),
         summarised=summarised,
-        refreshed_at=refreshed_at,
+        refreshed_at=refreshed_at if summarised else None,
     )

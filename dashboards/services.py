@@ -1,11 +1,12 @@
-"""Writes of the daily summary: set-based, idempotent, one run at a time.
+"""Writes of the dashboards' summary: set-based, idempotent, one run at a time.
 
-`stats_refresh` recomputes only the days that can have changed since the last run: the
-receipt days of suggestions with a new event (every workflow action writes exactly one)
-and the days of newly logged visits, plus today. `stats_rebuild` recomputes everything
-and runs nightly as the safety net for changes made outside the workflow (admin edits,
-edited visits, moved regions). Either way a day is deleted and re-inserted from the base
-tables in one statement, so running twice gives the same rows.
+`stats_refresh` recomputes only what can have changed since the last run: the receipt
+days of suggestions with a new event (every workflow action writes exactly one) and the
+days of newly logged visits, plus today; for the monthly rows of counties, the months
+those days fall in. `stats_rebuild` recomputes everything and runs nightly as the safety
+net for changes made outside the workflow (admin edits, edited visits, moved regions).
+Either way the rows are deleted and re-inserted from the base tables in one statement,
+so running twice gives the same rows.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, F, Max, Q, QuerySet, Value
+from django.db.models import BigIntegerField, Expression, F, Max, Q, Value
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
@@ -31,7 +32,15 @@ from dashboards.measures import (
     visit_aggregates,
     zero_aggregates,
 )
-from dashboards.models import SUMMARISED_LEVELS, DailyStats, RollupAncestor, StatsState
+from dashboards.models import (
+    DAILY_LEVELS,
+    MONTHLY_LEVELS,
+    DailyStats,
+    Dimension,
+    Grain,
+    RollupAncestor,
+    StatsState,
+)
 from stations.models import Region, VoterVisit
 from suggestions.models import Suggestion, SuggestionEvent
 
@@ -39,7 +48,9 @@ logger = logging.getLogger(__name__)
 
 # Events and visits are re-read this far back by id, so a transaction that committed
 # after a later one is still seen by the next run.
-ID_MARGIN = 1000
+ID_MARGIN = 200
+
+Ranges = list[tuple[dt.date, dt.date]] | None  # inclusive day ranges; None = every day
 
 
 @dataclass(frozen=True)
@@ -65,13 +76,27 @@ def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
     return ranges
 
 
-def _time_q(field: str, ranges: list[tuple[dt.date, dt.date]] | None) -> Q:
+def _time_q(field: str, ranges: Ranges) -> Q:
     if ranges is None:
         return Q()
     q = Q(pk__in=[])
     for start, end in ranges:
         q |= Q(**{f"{field}__gte": _local_midnight(start), f"{field}__lt": _local_midnight(end + dt.timedelta(days=1))})
     return q
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _month_ranges(days: Iterable[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """The whole months the days fall in, as inclusive day ranges."""
+    firsts = {day.replace(day=1) for day in days}
+    return _day_ranges(d for first in firsts for d in _days(first, _month_end(first)))
+
+
+def _days(start: dt.date, end: dt.date) -> Iterable[dt.date]:
+    return (start + dt.timedelta(days=i) for i in range((end - start).days + 1))
 
 
 def _regions_fingerprint() -> str:
@@ -88,65 +113,136 @@ def _regions_fingerprint() -> str:
 def _ancestors_rebuild() -> None:
     table = RollupAncestor._meta.db_table
     region = Region._meta.db_table
-    placeholders = ", ".join(["%s"] * len(SUMMARISED_LEVELS))
+    daily = ", ".join(["%s"] * len(DAILY_LEVELS))
+    monthly = ", ".join(["%s"] * len(MONTHLY_LEVELS))
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")
         cursor.execute(
-            f"INSERT INTO {table} (region_id, ancestor_id) "
-            f"SELECT r.id, a.id FROM {region} r JOIN {region} a "
-            f"ON SUBSTR(r.path, 1, LENGTH(a.path)) = a.path "
-            f"WHERE a.level IN ({placeholders})",
-            [str(level) for level in SUMMARISED_LEVELS],
+            f"INSERT INTO {table} (region_id, ancestor_id, grain) "
+            f"SELECT r.id, a.id, CASE WHEN a.level IN ({daily}) THEN %s ELSE %s END "
+            f"FROM {region} r JOIN {region} a ON SUBSTR(r.path, 1, LENGTH(a.path)) = a.path "
+            f"WHERE a.level IN ({daily}, {monthly})",
+            [*DAILY_LEVELS, Grain.DAY.value, Grain.MONTH.value, *DAILY_LEVELS, *MONTHLY_LEVELS],
         )
 
 
-def _visit_rows(ranges: list[tuple[dt.date, dt.date]] | None) -> QuerySet[Any, Any]:
-    tz = timezone.get_default_timezone()
-    return (
-        VoterVisit.objects.filter(_time_q("occurred_at", ranges), station__region__rollup_nodes__isnull=False)
-        .values(
-            day=TruncDate("occurred_at", tzinfo=tz),
-            node=F("station__region__rollup_nodes__ancestor_id"),
-            # Typed, so the UNION with the suggestions' category ids agrees on the column type.
-            cat=Cast(Value(None), output_field=BigIntegerField()),
-            chan=F("channel"),
-        )
-        .annotate(**visit_aggregates(), **zero_aggregates(SUGGESTION_MEASURES))
-        .order_by()
-    )
+@dataclass(frozen=True)
+class _Plan:
+    """What to recompute: day ranges for the daily rows, whole months for the monthly rows."""
+
+    days: Ranges = None
+    months: Ranges = None
+
+    def delete_q(self) -> Q:
+        if self.days is None and self.months is None:
+            return Q()
+        q = Q(pk__in=[])
+        for grain, ranges in ((Grain.DAY, self.days), (Grain.MONTH, self.months)):
+            for start, end in ranges or []:
+                q |= Q(grain=grain, day__gte=start, day__lte=end)
+        return q
 
 
-def _suggestion_rows(ranges: list[tuple[dt.date, dt.date]] | None) -> QuerySet[Any, Any]:
+def _null_id() -> Expression:
+    # Typed, so the UNION with the suggestions' category ids agrees on the column type.
+    return Cast(Value(None), output_field=BigIntegerField())
+
+
+def _facts_sql(ranges: Ranges) -> tuple[str, list[Any]]:
+    """Stage one: every visit and suggestion of the given days, counted once per (day, region,
+    category, channel) with the measure definitions of `dashboards.measures`."""
     tz = timezone.get_default_timezone()
-    return (
-        Suggestion.objects.filter(_time_q("created_at", ranges), region__rollup_nodes__isnull=False)
+    suggestions = (
+        Suggestion.objects.filter(_time_q("created_at", ranges))
         .values(
             day=TruncDate("created_at", tzinfo=tz),
-            node=F("region__rollup_nodes__ancestor_id"),
+            reg=F("region_id"),
             cat=F("category_id"),
             chan=F("channel"),
+            src=Value("s"),
         )
         .annotate(**suggestion_aggregates(), **zero_aggregates(VISIT_MEASURES))
         .order_by()
     )
-
-
-def _insert(ranges: list[tuple[dt.date, dt.date]] | None) -> int:
-    """Insert the summary rows of the given days (all days when None) in one statement."""
-    columns = ["day", "region_id", "category_id", "channel", *MEASURES]
-    names = ["day", "node", "cat", "chan", *(alias(m) for m in MEASURES)]
-    branch = ", ".join(names)
-    sums = ", ".join(f"SUM({alias(m)})" for m in MEASURES)
-    visit_sql, visit_params = _visit_rows(ranges).query.sql_with_params()
-    sugg_sql, sugg_params = _suggestion_rows(ranges).query.sql_with_params()
-    sql = (
-        f"INSERT INTO {DailyStats._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT day, node, cat, chan, {sums} FROM ("
-        f"SELECT {branch} FROM ({visit_sql}) v UNION ALL SELECT {branch} FROM ({sugg_sql}) s"
-        f") u GROUP BY day, node, cat, chan"
+    visits = (
+        VoterVisit.objects.filter(_time_q("occurred_at", ranges))
+        .values(
+            day=TruncDate("occurred_at", tzinfo=tz),
+            reg=F("station__region_id"),
+            cat=_null_id(),
+            chan=F("channel"),
+            src=Value("v"),
+        )
+        .annotate(**visit_aggregates(), **zero_aggregates(SUGGESTION_MEASURES))
+        .order_by()
     )
+    names = ", ".join(["day", "reg", "cat", "chan", "src", *(alias(m) for m in MEASURES)])
+    s_sql, s_params = suggestions.query.sql_with_params()
+    v_sql, v_params = visits.query.sql_with_params()
+    return f"SELECT {names} FROM ({s_sql}) AS s UNION ALL SELECT {names} FROM ({v_sql}) AS v", [*s_params, *v_params]
+
+
+def _month_start_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(DATE_TRUNC('month', {column}) AS DATE)"
+    return f"DATE({column}, 'start of month')"
+
+
+def _insert_sql(plan: _Plan) -> tuple[str, list[Any]] | None:
+    """The one INSERT … SELECT that writes the summary rows the plan covers (None: nothing to do).
+
+    Stage one (`_facts_sql`) reads each base table once; stage two spreads its rows over the
+    summarised ancestors of their region, per day or per month, and splits them by channel
+    (all rows) and by category (suggestions only).
+    """
+    if plan.days == [] and plan.months == []:
+        return None
+    # The monthly rows need whole months, which cover every dirty day; the daily rows only those days.
+    facts, params = _facts_sql(plan.months)
+    day_filter = ""
+    day_params: list[Any] = []
+    if plan.days is not None:
+        spans = " OR ".join(["(f.day >= %s AND f.day <= %s)"] * len(plan.days)) or "1 = 0"
+        day_filter = f"AND (a.grain = %s OR {spans})"
+        day_params = [Grain.MONTH.value, *(d for span in plan.days for d in span)]
+    bucket = f"CASE WHEN a.grain = %s THEN f.day ELSE {_month_start_sql('f.day')} END"
+    sums = ", ".join(f"SUM(f.{alias(m)})" for m in MEASURES)
+    ancestors = RollupAncestor._meta.db_table
+    columns = ", ".join(["day", "grain", "region_id", "dimension", "category_id", "channel", *MEASURES])
+    sql = (
+        f"INSERT INTO {DailyStats._meta.db_table} ({columns}) "
+        f"WITH f AS ({facts}) "
+        f"SELECT {bucket}, a.grain, a.ancestor_id, %s, NULL, f.chan, {sums} "
+        f"FROM f JOIN {ancestors} a ON a.region_id = f.reg WHERE 1 = 1 {day_filter} "
+        f"GROUP BY 1, 2, 3, 6 "
+        f"UNION ALL "
+        f"SELECT {bucket}, a.grain, a.ancestor_id, %s, f.cat, '', {sums} "
+        f"FROM f JOIN {ancestors} a ON a.region_id = f.reg WHERE f.src = 's' {day_filter} "
+        f"GROUP BY 1, 2, 3, 5 "
+        # Written in the order they are read (a region's days), so a year is a few adjacent pages.
+        f"ORDER BY 3, 2, 1"
+    )
+    params = [
+        *params,
+        Grain.DAY.value,
+        Dimension.CHANNEL.value,
+        *day_params,
+        Grain.DAY.value,
+        Dimension.CATEGORY.value,
+        *day_params,
+    ]
+    return sql, params
+
+
+def _insert(plan: _Plan) -> int:
+    statement = _insert_sql(plan)
+    if statement is None:
+        return 0
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*visit_params, *sugg_params])
+        if connection.vendor == "postgresql":
+            # A batch job: let the aggregation hash in memory rather than sort on disk.
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute(*statement)
         return max(int(cursor.rowcount), 0)
 
 
@@ -184,16 +280,29 @@ def _rebuild(state: StatsState, started: float) -> RefreshResult:
     _ancestors_rebuild()
     state.regions_fingerprint = _regions_fingerprint()
     DailyStats.objects.all().delete()
-    rows = _insert(None)
-    days = DailyStats.objects.values("day").distinct().count()
+    rows = _insert(_Plan())
+    if connection.vendor == "postgresql":
+        # Fresh statistics, or the planner guesses one row and picks the wrong index.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DailyStats._meta.db_table}")
+    days = DailyStats.objects.filter(grain=Grain.DAY).values("day").distinct().count()
     return _finish(state, full=True, days=days, rows=rows, started=started, marks=marks)
 
 
-@transaction.atomic
 def stats_rebuild() -> RefreshResult:
-    """Recompute the whole summary from the base tables."""
+    """Recompute the whole summary from the base tables, then tidy the table up.
+
+    The rebuild replaces every row in one transaction, so readers see the old figures until it
+    commits. On PostgreSQL the dead rows are vacuumed right after: until then every read of
+    the summary would wade through them.
+    """
     started = time.monotonic()
-    return _rebuild(_state_locked(), started)
+    with transaction.atomic():
+        result = _rebuild(_state_locked(), started)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {DailyStats._meta.db_table}")
+    return result
 
 
 def _dirty_days(state: StatsState, today: dt.date) -> set[dt.date]:
@@ -217,11 +326,8 @@ def stats_refresh() -> RefreshResult:
     if state.rebuilt_at is None or state.regions_fingerprint != _regions_fingerprint():
         return _rebuild(state, started)
     marks = _watermarks()
-    ranges = _day_ranges(_dirty_days(state, timezone.localdate()))
-    day_q = Q(pk__in=[])
-    for start, end in ranges:
-        day_q |= Q(day__gte=start, day__lte=end)
-    DailyStats.objects.filter(day_q).delete()
-    rows = _insert(ranges)
-    days = sum((end - start).days + 1 for start, end in ranges)
-    return _finish(state, full=False, days=days, rows=rows, started=started, marks=marks)
+    dirty = _dirty_days(state, timezone.localdate())
+    plan = _Plan(days=_day_ranges(dirty), months=_month_ranges(dirty))
+    DailyStats.objects.filter(plan.delete_q()).delete()
+    rows = _insert(plan)
+    return _finish(state, full=False, days=len(dirty), rows=rows, started=started, marks=marks)

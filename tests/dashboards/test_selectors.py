@@ -100,8 +100,14 @@ def test_district_breakdown_lists_its_townships(data: Data, committee_staff: Use
     assert [(c.label, c.figures.collected, c.figures.visits) for c in board.children] == [("鼓东街道", 6, 4)]
 
 
-def test_a_quarter_and_a_custom_range(data: Data, committee_staff: User) -> None:
+def test_a_quarter_and_a_custom_range(data: Data, committee_staff: User, city_committee_staff: User) -> None:
     stats_rebuild()
+    # A city reads daily rows for any range; a district's monthly rows cannot, so it is counted live.
+    city = _dashboard(city_committee_staff, period=Period.custom(dt.date(2025, 2, 15), dt.date(2025, 3, 1)))
+    assert city.summarised
+    assert (city.totals.visits, city.totals.collected, city.totals.merged) == (2, 3, 1)
+    assert not _dashboard(committee_staff, period=Period.custom(dt.date(2025, 2, 15), dt.date(2025, 3, 1))).summarised
+    assert _dashboard(committee_staff, period=Period.quarter(2025, 1)).summarised
     q1 = _dashboard(committee_staff, period=Period.quarter(2025, 1)).totals
     assert (q1.visits, q1.collected, q1.merged) == (4, 4, 1)
     days = _dashboard(committee_staff, period=Period.custom(dt.date(2025, 2, 15), dt.date(2025, 3, 1)))

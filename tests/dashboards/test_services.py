@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 def snapshot() -> list[tuple[Any, ...]]:
     fields = [f.attname for f in DailyStats._meta.concrete_fields if f.attname != "id"]
-    return list(DailyStats.objects.order_by(*fields[:4]).values_list(*fields))
+    return list(DailyStats.objects.order_by(*fields[:6]).values_list(*fields))
 
 
 def district_a(user: User) -> Any:
