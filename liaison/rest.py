@@ -55,6 +55,21 @@ class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
         }
 
 
+class CodeRelatedField(serializers.SlugRelatedField[Any]):
+    """A related object named by a code (region, category, unit). Text PostgreSQL cannot store
+    (a NUL character) is invalid input, not a database error."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def blank_choice_field(choices: Any, **kwargs: Any) -> serializers.ChoiceField:
+    """A read-only choice that may also be "" (not chosen yet), so the schema says so."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True, **kwargs)
+
+
 def error_body(code: str, message: str, fields: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
     return {"code": code, "message": message, "fields": dict(fields or {})}
 
@@ -159,6 +174,7 @@ _ERROR_DESCRIPTIONS = {
     "404": "Not found, or not within your scope (`not_found`).",
     "409": "Conflict: the suggestion is not in a state that allows this (`invalid_state` or a specific code), "
     "or it changed since you read it (`stale_version`).",
+    "415": "The body is not JSON, a form or multipart data, or cannot be read as such (`unsupported_media_type`).",
     "429": "Too many requests (`throttled`); see the Retry-After header.",
 }
 
@@ -170,7 +186,8 @@ def error_response(status_code: int, description: str | None = None) -> OpenApiR
 class LiaisonAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema plus the error responses every endpoint can give.
 
-    Each operation documents 400, 401, 403 and 429; those with a path parameter also 404.
+    Each operation documents 400, 401, 403 and 429; those with a path parameter also 404, those
+    with a body also 415.
     Explicit `extend_schema(responses=...)` entries win over these defaults.
     """
 
@@ -181,6 +198,8 @@ class LiaisonAutoSchema(AutoSchema):
         codes = ["400", "401", "403", "429"]
         if "{" in self.path:
             codes.append("404")
+        if self.method in {"POST", "PUT", "PATCH"}:
+            codes.append("415")
         for code in codes:
             if code not in responses:
                 responses[code] = self._get_response_for_code(  # type: ignore[no-untyped-call]

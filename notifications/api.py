@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -45,6 +45,7 @@ class NotificationQuerySerializer(serializers.Serializer[dict[str, Any]]):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, default=30)
 
 
+@extend_schema_serializer(many=False)  # one page object, not a list of them
 class NotificationPageSerializer(serializers.Serializer[dict[str, Any]]):
     next = serializers.URLField(allow_null=True, help_text="The next (older) page, or null on the last page.")
     results = NotificationSerializer(many=True)

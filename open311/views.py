@@ -65,6 +65,14 @@ def _error(fmt: str, status: int, description: str) -> HttpResponse:
     return render_errors(fmt, status, [(status, description)])
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    """Text PostgreSQL cannot store; refused as bad input before it reaches a query."""
+    params = [request.GET] + ([request.POST] if request.method == "POST" else [])
+    return any(
+        "\x00" in key or "\x00" in value for query in params for key, values in query.lists() for value in values
+    )
+
+
 def open311(methods: tuple[str, ...] = ("GET",)) -> Callable[[View], View]:
     """Format check, allowed methods and throttling for one endpoint."""
 
@@ -84,6 +92,8 @@ def open311(methods: tuple[str, ...] = ("GET",)) -> Callable[[View], View]:
                 response = _error(fmt, 405, _("This method is not allowed here."))
                 response["Allow"] = ", ".join(methods)
                 return response
+            if _has_nul(request):
+                return _error(fmt, 400, _("Parameters may not contain NUL characters."))
             return view(request, *args, fmt=fmt, **kwargs)
 
         return wrapped

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from liaison.rest import blank_choice_field
 from representatives.filters import DutyShiftFilter, RepresentativeFilter
 from representatives.models import DutyShift, Mandate, Representative
 from representatives.selectors import duty_shift_list, representative_list
@@ -23,6 +24,7 @@ class MandateSerializer(serializers.ModelSerializer[Mandate]):
 
 
 class RepresentativeSerializer(serializers.ModelSerializer[Representative]):
+    gender = blank_choice_field(Representative._meta.get_field("gender").choices)
     stations: serializers.PrimaryKeyRelatedField[Station] = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Ids of assigned stations."
     )

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
+from liaison.rest import CodeRelatedField
 from representatives.models import Representative
 from stations.filters import RegionFilter, StationFilter, VisitFilter
 from stations.models import Region, Station, StationFeature, VisitChannel, VoterVisit
@@ -107,7 +108,7 @@ class VisitSuggestionInputSerializer(serializers.Serializer[dict[str, Any]]):
 
     title = serializers.CharField(max_length=200)
     content = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
-    category = serializers.SlugRelatedField(
+    category = CodeRelatedField(
         slug_field="code",
         queryset=Category.objects.filter(is_active=True),
         required=False,

@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from liaison.rest import error_response
+from liaison.rest import CodeRelatedField, blank_choice_field, error_response
 from representatives.models import Representative
 from stations.models import Region, Station, VisitChannel, VoterVisit
 from suggestions import workflow
@@ -44,6 +44,7 @@ from suggestions.models import (
     Rating,
     ReplyCategory,
     Route,
+    State,
     Suggestion,
     SuggestionEvent,
     Urgency,
@@ -187,6 +188,10 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
     merged_into: serializers.SlugRelatedField[Suggestion] = serializers.SlugRelatedField(
         slug_field="tracking_code", read_only=True, allow_null=True
     )
+    submitter_email = serializers.CharField(read_only=True, help_text="E-mail address, or empty.")
+    route = blank_choice_field(Route.choices)
+    reply_category = blank_choice_field(ReplyCategory.choices)
+    rating = blank_choice_field(Rating.choices)
     assignments = serializers.SerializerMethodField()
     extension_requests = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
@@ -255,6 +260,9 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
 
 
 class SuggestionEventSerializer(serializers.ModelSerializer[SuggestionEvent]):
+    from_state = blank_choice_field(State.choices)
+    to_state = blank_choice_field(State.choices)
+
     class Meta:
         model = SuggestionEvent
         fields = ["id", "action", "from_state", "to_state", "actor", "actor_label", "created_at", "note", "data"]
@@ -269,7 +277,7 @@ class SuggestionCreateSerializer(serializers.Serializer[dict[str, Any]]):
 
     title = serializers.CharField(max_length=200)
     content = serializers.CharField(max_length=10000)
-    region = serializers.SlugRelatedField(
+    region = CodeRelatedField(
         slug_field="code",
         queryset=Region.objects.all(),
         required=False,
@@ -283,7 +291,7 @@ class SuggestionCreateSerializer(serializers.Serializer[dict[str, Any]]):
     visit = serializers.PrimaryKeyRelatedField(
         queryset=VoterVisit.objects.all(), required=False, allow_null=True, default=None
     )
-    category = serializers.SlugRelatedField(
+    category = CodeRelatedField(
         slug_field="code", queryset=Category.objects.all(), required=False, allow_null=True, default=None
     )
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
@@ -324,12 +332,12 @@ class ActionSerializer(serializers.Serializer[dict[str, Any]]):
         return dict(self.validated_data)
 
 
-def _unit_field(**kwargs: Any) -> serializers.SlugRelatedField[HandlingUnit]:
-    return serializers.SlugRelatedField(slug_field="code", queryset=HandlingUnit.objects.all(), **kwargs)
+def _unit_field(**kwargs: Any) -> CodeRelatedField:
+    return CodeRelatedField(slug_field="code", queryset=HandlingUnit.objects.all(), **kwargs)
 
 
 class SortSerializer(ActionSerializer):
-    category = serializers.SlugRelatedField(
+    category = CodeRelatedField(
         slug_field="code",
         queryset=Category.objects.all(),
         required=False,
@@ -340,7 +348,7 @@ class SortSerializer(ActionSerializer):
     urgency = serializers.ChoiceField(
         choices=Urgency.choices, required=False, help_text="Defaults to the suggestion's current urgency."
     )
-    region = serializers.SlugRelatedField(
+    region = CodeRelatedField(
         slug_field="code",
         queryset=Region.objects.all(),
         required=False,
