@@ -44,7 +44,10 @@ def phone(browser: Browser) -> Iterator[Page]:
     )
     tab = context.new_page()
     tab.set_default_timeout(15_000)
+    # Assertions wait as long as actions do: other suites may be loading the machine.
+    expect.set_options(timeout=15_000)
     yield tab
+    expect.set_options(timeout=5_000)
     context.close()
 
 
@@ -161,6 +164,11 @@ def test_voter_finds_a_station_suggests_looks_up_and_rates_on_a_phone(
     phone.check("#id_consent_to_publish")
     phone.set_input_files("#id_photos", str(_photo(tmp_path / "shelter.jpg")))
     expect(phone.locator("img.captcha-img")).to_be_visible()
+    # "Another picture" (public.js) swaps the picture and its key without losing the form.
+    old_key = phone.input_value("#id_captcha_0")
+    phone.get_by_role("button", name=re.compile("换一张|Another picture")).click()
+    expect(phone.locator("#id_captcha_0")).not_to_have_value(old_key)
+    expect(phone.locator("#id_title")).to_have_value("鼓东路公交站没有遮雨棚")
     phone.fill("#id_captcha_1", "PASSED")
     shoot("suggest-form")
     with phone.expect_navigation():

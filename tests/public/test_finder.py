@@ -159,3 +159,20 @@ def test_pages_are_chinese_by_default_and_have_no_inline_script(client: Client, 
     assert re.search(rb"<script>(?!\s*</script>)", response.content) is None
     assert b"<script src=" in response.content
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_finder_and_card_pages_use_few_queries(client: Client, site: Site, django_assert_max_num_queries: Any) -> None:
+    for i in range(5):
+        StationFactory(name=f"鼓东{i}号联络点", region=site.world.town_a)
+        shift(site, weeks=0, day=i % 5)
+    with django_assert_max_num_queries(6):
+        client.get(reverse("public:home"), {"region": site.world.town_a.pk})
+    with django_assert_max_num_queries(6):
+        client.get(reverse("public:home"), {"q": "鼓东"})
+    with django_assert_max_num_queries(8):
+        client.get(reverse("public:representative", args=[site.rep.pk]))
+
+
+def test_english_is_available(client: Client, site: Site) -> None:
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("public:home")}, follow=True)
+    assert b'<html lang="en">' in response.content
