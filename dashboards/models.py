@@ -2,11 +2,12 @@
 
 A province's year is millions of visits and hundreds of thousands of suggestions; the
 dashboards read `DailyStats` instead, one row per (day, summarised region, category) and
-per (day, summarised region, channel), so a province-year is a sum over a few thousand
-rows. Provinces and cities get a row per day (any period, daily trends); counties, a
-hundred of them in a province, a row per month (years, quarters and months; anything
-finer is counted live). Below a county the data is small enough to be counted live,
-always with the same measure definitions (`dashboards.measures`).
+per (day, summarised region, channel), so a province-year is a sum over a few hundred
+rows. Every summarised region gets a row per month, which answers years, quarters and
+months; provinces and cities also get a row per day, for custom ranges and daily trends
+(counties, a hundred of them in a province, are counted live for those). Below a county
+the data is small enough to be counted live, always with the same measure definitions
+(`dashboards.measures`).
 
 Everything here is derived data, rebuilt from the base tables by `dashboards.services`.
 """
@@ -22,10 +23,10 @@ from django.utils.translation import gettext_lazy as _
 from stations.models import Region, RegionLevel
 from suggestions.models import Category
 
-# Regions whose subtrees are large enough to be worth summarising, per day or per month.
+# Regions whose subtrees are large enough to be worth summarising: all of them per month,
+# the largest also per day.
+SUMMARISED_LEVELS: tuple[str, ...] = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
 DAILY_LEVELS: tuple[str, ...] = (RegionLevel.PROVINCE, RegionLevel.CITY)
-MONTHLY_LEVELS: tuple[str, ...] = (RegionLevel.COUNTY,)
-SUMMARISED_LEVELS: tuple[str, ...] = (*DAILY_LEVELS, *MONTHLY_LEVELS)
 
 
 class Grain(models.TextChoices):
@@ -34,8 +35,9 @@ class Grain(models.TextChoices):
 
 
 class RollupAncestor(models.Model):
-    """Maps every region to itself and to each of its ancestors at a summarised level,
-    so a fact's region joins straight to every summary row it counts towards."""
+    """Maps every region to itself and to each of its ancestors at a summarised level, once
+    per grain the ancestor is summarised at, so a fact's region joins straight to every
+    summary row it counts towards."""
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="rollup_nodes")
     ancestor = models.ForeignKey(
@@ -47,7 +49,9 @@ class RollupAncestor(models.Model):
     class Meta:
         verbose_name = _("summarised ancestor")
         verbose_name_plural = _("summarised ancestors")
-        constraints = [models.UniqueConstraint(fields=["region", "ancestor"], name="rollup_ancestor_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "ancestor", "grain"], name="rollup_ancestor_grain_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.region_id} → {self.ancestor_id}"

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.selectors import user_scope
 from dashboards.measures import Figures, suggestion_aggregates, summary_sums, visit_aggregates
-from dashboards.models import DAILY_LEVELS, MONTHLY_LEVELS, DailyStats, Dimension, Grain, StatsState
+from dashboards.models import DAILY_LEVELS, SUMMARISED_LEVELS, DailyStats, Dimension, Grain, StatsState
 from dashboards.periods import Period
 from stations.models import Region, Station, VisitChannel, VoterVisit
 from suggestions.errors import WorkflowError
@@ -107,14 +107,14 @@ class Dashboard:
 
 
 def _grain_for(regions: list[Region], period: Period, *, trend: bool) -> Grain | None:
-    """Daily rows serve provinces and cities for any period; monthly rows serve counties for
-    whole months (and, with a trend, only when the trend is per month)."""
-    if not regions:
+    """Monthly rows answer whole months (with a trend per month); daily rows, kept for
+    provinces and cities, answer any period; otherwise the figures are counted live."""
+    if not regions or not all(r.level in SUMMARISED_LEVELS for r in regions):
         return None
+    if period.month_aligned and not (trend and period.daily):
+        return Grain.MONTH
     if all(r.level in DAILY_LEVELS for r in regions):
         return Grain.DAY
-    if all(r.level in MONTHLY_LEVELS for r in regions) and period.month_aligned and not (trend and period.daily):
-        return Grain.MONTH
     return None
 
 

@@ -2,8 +2,8 @@
 
 `stats_refresh` recomputes only what can have changed since the last run: the receipt
 days of suggestions with a new event (every workflow action writes exactly one) and the
-days of newly logged visits, plus today; for the monthly rows of counties, the months
-those days fall in. `stats_rebuild` recomputes everything and runs nightly as the safety
+days of newly logged visits, plus today; for the monthly rows, the months those days
+fall in. `stats_rebuild` recomputes everything and runs nightly as the safety
 net for changes made outside the workflow (admin edits, edited visits, moved regions).
 Either way the rows are deleted and re-inserted from the base tables in one statement,
 so running twice gives the same rows.
@@ -34,7 +34,7 @@ from dashboards.measures import (
 )
 from dashboards.models import (
     DAILY_LEVELS,
-    MONTHLY_LEVELS,
+    SUMMARISED_LEVELS,
     DailyStats,
     Dimension,
     Grain,
@@ -113,17 +113,18 @@ def _regions_fingerprint() -> str:
 def _ancestors_rebuild() -> None:
     table = RollupAncestor._meta.db_table
     region = Region._meta.db_table
-    daily = ", ".join(["%s"] * len(DAILY_LEVELS))
-    monthly = ", ".join(["%s"] * len(MONTHLY_LEVELS))
+    levels = {Grain.MONTH: SUMMARISED_LEVELS, Grain.DAY: DAILY_LEVELS}
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table}")
-        cursor.execute(
-            f"INSERT INTO {table} (region_id, ancestor_id, grain) "
-            f"SELECT r.id, a.id, CASE WHEN a.level IN ({daily}) THEN %s ELSE %s END "
-            f"FROM {region} r JOIN {region} a ON SUBSTR(r.path, 1, LENGTH(a.path)) = a.path "
-            f"WHERE a.level IN ({daily}, {monthly})",
-            [*DAILY_LEVELS, Grain.DAY.value, Grain.MONTH.value, *DAILY_LEVELS, *MONTHLY_LEVELS],
-        )
+        for grain, among in levels.items():
+            placeholders = ", ".join(["%s"] * len(among))
+            cursor.execute(
+                f"INSERT INTO {table} (region_id, ancestor_id, grain) "
+                f"SELECT r.id, a.id, %s FROM {region} r JOIN {region} a "
+                f"ON SUBSTR(r.path, 1, LENGTH(a.path)) = a.path "
+                f"WHERE a.level IN ({placeholders})",
+                [grain.value, *among],
+            )
 
 
 @dataclass(frozen=True)
