@@ -277,9 +277,11 @@ def _board_case(s: Suggestion) -> BoardCase:
 
 
 def _published() -> QuerySet[Suggestion]:
-    return Suggestion.objects.filter(is_published=True, published_at__isnull=False).select_related(
-        "region", "category", "representative", "lead_unit"
-    )
+    """Cases the committee published and whose voter agreed to it: the form promised that a
+    case without the voter's consent never appears on the board."""
+    return Suggestion.objects.filter(
+        is_published=True, published_at__isnull=False, consent_to_publish=True
+    ).select_related("region", "category", "representative", "lead_unit")
 
 
 def encode_cursor(published_at: dt.datetime, pk: int) -> str:

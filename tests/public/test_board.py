@@ -30,6 +30,7 @@ def test_only_published_cases_are_shown_masked(client: Client, site: Site) -> No
     published, _ = walk(site, to="published", title="路灯 published", content="我是张三丰，电话13812345678")
     closed, _ = walk(site, to="closed", title="路灯 closed only")
     replied, _ = walk(site, to="replied", title="路灯 replied")
+    no_consent, _ = walk(site, to="published", title="路灯 without consent", consent=False)
     response = client.get(BOARD)
     assert case_titles(response) == ["路灯 published"]
     page = response.content.decode()
@@ -41,7 +42,7 @@ def test_only_published_cases_are_shown_masked(client: Client, site: Site) -> No
     assert site.world.unit_a.name in page  # handling unit
     detail = client.get(reverse("public:board_case", args=[published.pk]))
     assert detail.status_code == 200
-    for hidden in (closed, replied):
+    for hidden in (closed, replied, no_consent):
         assert client.get(reverse("public:board_case", args=[hidden.pk])).status_code == 404
 
 
