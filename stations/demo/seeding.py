@@ -122,6 +122,7 @@ def demo_plan() -> WorldPlan:
         province=(province_code, V.DEMO_PROVINCE[1]),
         cities=(CityPlan(code=city_code, name=city_name, districts=districts, lat=26.07, lng=119.30),),
         representatives=600,
+        stations=150,
         units=60,
         email_domain="rongzhou.gov.example",
     )
@@ -159,6 +160,7 @@ def volume_plan(suggestions: int) -> WorldPlan:
         province=V.VOLUME_PROVINCE,
         cities=tuple(cities),
         representatives=stations * 5,
+        stations=stations,
         units=max(len(city_keys), stations // 4),
         villages_per_township=(3, 5),
         city_unit_keys=city_keys,

@@ -57,6 +57,7 @@ class WorldPlan:
     representatives: int
     units: int
     points_per_township: float = 1.4
+    stations: int = 0  # top up with liaison points in villages up to this many stations (0: no top-up)
     villages_per_township: tuple[int, int] = (3, 6)
     city_unit_keys: tuple[str, ...] = tuple(V.DEPARTMENTS)
     duty_weeks: range = range(-8, 2)  # relative to this week's Monday
@@ -534,6 +535,27 @@ def build_world(
                         place.lng,
                     )
             district_index += 1
+    # Liaison points are drawn at random; more villages get one until the planned number is reached.
+    with_point = {s.region_id for s in world.stations if s.kind == StationKind.POINT}
+    open_villages = [
+        (township_id, t_district, place)
+        for township_id, (_name, t_district, _is_town, t_places) in townships.items()
+        for place in t_places
+        if place.region_id not in with_point
+    ]
+    missing = max(0, plan.stations - len(world.stations))
+    for township_id, t_district, place in rng.sample(open_villages, min(missing, len(open_villages))):
+        add_station(
+            f"{place.name}代表联络点",
+            StationKind.POINT,
+            place.region_id,
+            t_district,
+            township_id,
+            [place],
+            f"{place.district}{place.township}{place.name}党群服务中心",
+            place.lat,
+            place.lng,
+        )
     writer.write(STATION, station_rows)
     writer.write(STATION_FEATURES, feature_rows)
 

@@ -101,7 +101,7 @@ def test_the_city_has_what_the_brief_promises() -> None:
     assert len(village.code) == 12
     assert village.path.startswith(city.path)
     stations = Station.objects.filter(region__path__startswith=city.path)
-    assert 130 <= stations.count() <= 170
+    assert stations.count() == 150
     assert set(stations.values_list("kind", flat=True)) == set(StationKind.values)
     assert stations.filter(star_rating=5).exists()
     assert stations.filter(features__name="说事驿站").exists()
