@@ -246,7 +246,30 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liaison Station Portal API",
-    "DESCRIPTION": "人大代表联络站平台 REST API",
+    "DESCRIPTION": (
+        "人大代表联络站平台 REST API.\n\n"
+        "**Sign in** with `Authorization: Token <key>` (an administrator issues keys in the admin or with "
+        "`manage.py api_token <username>`), or with the browser session. Everyone sees only their scope: "
+        "a record outside it answers 404, as one that does not exist.\n\n"
+        "**Errors** are always JSON `{code, message, fields}`: 400 invalid input (`validation` with messages "
+        "per field, or a specific code), 401 not signed in, 403 not your role, 404 not found or not in your "
+        "scope, 409 wrong state or `stale_version`, 429 throttled.\n\n"
+        "**Lists** are cursor-paginated: follow `next`; `page_size` up to 200.\n\n"
+        "**Workflow actions** are `POST /api/v1/suggestions/{code}/<action>/`; send the `version` you read as "
+        "`expected_version` to be refused (409 `stale_version`) instead of overwriting someone else's change. "
+        "A suggestion's `allowed_actions` lists what you may do now.\n\n"
+        "Open311 GeoReport v2 clients use `/open311/v2/` instead."
+    ),
+    "TAGS": [
+        {"name": "suggestions", "description": "Suggestions in your scope, by tracking code, and their timelines."},
+        {"name": "workflow", "description": "Every action of the workflow (DESIGN §3), one POST each."},
+        {"name": "visits", "description": "Voter visits, logged with the suggestions raised in them."},
+        {"name": "stations", "description": "Liaison stations you work with."},
+        {"name": "regions", "description": "The administrative region tree."},
+        {"name": "representatives", "description": "Representatives and their duty shifts."},
+        {"name": "reference", "description": "Categories and handling units."},
+        {"name": "notifications", "description": "Your in-app notifications."},
+    ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
