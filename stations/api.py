@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
@@ -146,7 +147,8 @@ class VisitCreateSerializer(serializers.Serializer[dict[str, Any]]):
     def validate_suggestions(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if len(value) > MAX_SUGGESTIONS_PER_VISIT:
             raise serializers.ValidationError(
-                f"At most {MAX_SUGGESTIONS_PER_VISIT} suggestions can be recorded with one visit."
+                _("At most %(count)s suggestions can be recorded with one visit.")
+                % {"count": MAX_SUGGESTIONS_PER_VISIT}
             )
         return value
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -73,8 +74,8 @@ class TrackingCodeField(serializers.RelatedField[Suggestion, str, str]):
     """A suggestion named by its tracking code, among those the caller may see."""
 
     default_error_messages = {
-        "does_not_exist": "No suggestion with this tracking code is within your scope.",
-        "invalid": "Enter a tracking code.",
+        "does_not_exist": _("No suggestion with this tracking code is within your scope."),
+        "invalid": _("Enter a tracking code."),
     }
 
     def get_queryset(self) -> QuerySet[Suggestion]:
@@ -310,7 +311,7 @@ class SuggestionCreateSerializer(serializers.Serializer[dict[str, Any]]):
         if attrs["region"] is None:
             station: Station | None = attrs["station"]
             if station is None:
-                raise serializers.ValidationError({"region": ["Give the region, or the station that received it."]})
+                raise serializers.ValidationError({"region": [_("Give the region, or the station that received it.")]})
             attrs["region"] = station.region
         return attrs
 
