@@ -338,7 +338,7 @@ def run_locust(scenario: dict[str, Any], port: int, duration: int, workdir: Path
         "--users",
         str(USERS),
         "--spawn-rate",
-        "1000",  # all users at once
+        "100",  # all users within a tenth of a second
         "--run-time",
         f"{duration}s",
         "--stop-timeout",
