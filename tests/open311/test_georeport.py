@@ -4,7 +4,9 @@ compared field by field with the specification's own sample responses (spec_exam
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -439,3 +441,52 @@ def test_clients_are_throttled_per_address(client: Client, monkeypatch: pytest.M
     assert int(limited["Retry-After"]) >= 1
     other = Client(REMOTE_ADDR="10.0.0.9")
     assert other.get(f"{BASE}/services.json").status_code == 200
+
+
+def test_an_administrator_creates_a_key_in_the_admin_and_sees_it_once(
+    cast: Cast, client: Client, admin_user: Any
+) -> None:
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/open311/apikey/add/",
+        {"name": "市民随手拍", "region": cast.world.city.pk, "is_active": "on"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    key = ApiKey.objects.get(name="市民随手拍")
+    shown = " ".join(str(m) for m in response.context["messages"])
+    found = re.search(rf"{re.escape(key.key_prefix)}[-_A-Za-z0-9]+", shown)
+    assert found is not None, shown
+    raw = found.group(0)
+    assert key.key_hash == hashlib.sha256(raw.encode()).hexdigest()  # stored only as a hash
+    client.logout()
+    posted = _post(client, "json", _valid(raw))
+    assert posted.status_code == 201
+    key.refresh_from_db()
+    assert key.last_used_at is not None
+    # Editing the key later does not show or change its secret.
+    client.force_login(admin_user)
+    edited = client.post(
+        f"/admin/open311/apikey/{key.pk}/change/",
+        {"name": "市民随手拍", "region": cast.world.city.pk},
+        follow=True,
+    )
+    assert raw not in edited.content.decode()
+    assert ApiKey.objects.get(pk=key.pk).key_hash == key.key_hash
+    client.logout()
+    assert _post(client, "json", _valid(raw)).status_code == 403  # unticking "active" revoked it
+
+
+def test_listing_requests_costs_the_same_queries_for_many(
+    cast: Cast, client: Client, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(3):
+        build(cast, "assigned")
+    client.get(f"{BASE}/requests.json")
+    with django_assert_max_num_queries(2):
+        few = _json(client.get(f"{BASE}/requests.json"))
+    for _ in range(6):
+        build(cast, "replied")
+    with django_assert_max_num_queries(2):
+        many = _json(client.get(f"{BASE}/requests.json"))
+    assert (len(few), len(many)) == (3, 9)
