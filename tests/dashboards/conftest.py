@@ -25,6 +25,7 @@ District B, 2025:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,14 +77,24 @@ def handed(unit: HandlingUnit, assigned: dt.datetime, due: str, **fields: Any) -
     return {"lead_unit": unit, "assigned_at": assigned, "reply_due": d(due), **fields}
 
 
+def frozen_clock() -> Any:
+    """The clock standing at 09:00 on `TODAY` in Shanghai (a time-machine context manager)."""
+    return time_machine.travel(dt.datetime(2025, 6, 20, 9, 0, tzinfo=TZ), tick=False)
+
+
 @pytest.fixture
-def frozen_today() -> Any:
-    with time_machine.travel(dt.datetime(2025, 6, 20, 9, 0, tzinfo=TZ), tick=False) as traveller:
-        yield traveller
+def frozen_today() -> Iterator[None]:
+    with frozen_clock():
+        yield
 
 
 @pytest.fixture
 def data(world: World) -> Data:
+    return build_data(world)
+
+
+def build_data(world: World) -> Data:
+    """The dataset described at the top of this module."""
     road = CategoryFactory(code="road", name="道路交通")
     env = CategoryFactory(code="env", name="环境卫生")
     w = world

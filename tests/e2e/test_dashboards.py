@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,23 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from accounts.models import User
 from dashboards.services import stats_rebuild
-from tests.dashboards.conftest import Data, data, frozen_today  # noqa: F401 - fixtures
+from tests.conftest import World
+from tests.dashboards.conftest import Data, build_data, frozen_clock
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("frozen_today")]
 
 PASSWORD = "pass-1234"  # tests.factories.UserFactory's password
+
+
+@pytest.fixture
+def frozen_today() -> Iterator[None]:
+    with frozen_clock():
+        yield
+
+
+@pytest.fixture
+def data(world: World) -> Data:
+    return build_data(world)
 
 
 def _login(page: Page, base: str, user: User) -> None:
@@ -42,7 +55,8 @@ def test_city_dashboard_draws_and_drills_down(
     expect(page.locator("svg.line-chart").first).to_be_visible()
     # Bars have a drawn size: the chart classes were applied, nothing was blocked.
     box = page.locator("rect.bar-collected").first.bounding_box()
-    assert box is not None and box["width"] > 10
+    assert box is not None
+    assert box["width"] > 10
     page.screenshot(path=str(artifacts / "dashboard-city-1280.png"), full_page=True)
 
     page.set_viewport_size({"width": 375, "height": 800})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,17 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 from accounts.models import User
 from representatives.models import Activity
 from tests.conftest import World
-from tests.representatives.conftest import frozen_today  # noqa: F401 - fixture
+from tests.representatives.conftest import frozen_clock
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("frozen_today")]
 
 PASSWORD = "pass-1234"  # tests.factories.UserFactory's password
+
+
+@pytest.fixture
+def frozen_today() -> Iterator[None]:
+    with frozen_clock():
+        yield
 
 
 def test_representative_records_an_activity_on_a_phone(

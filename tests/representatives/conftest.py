@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,9 +17,14 @@ TZ = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2025, 6, 20)
 
 
+def frozen_clock() -> Any:
+    """The clock standing at 09:00 on `TODAY` in Shanghai (a time-machine context manager)."""
+    return time_machine.travel(dt.datetime(2025, 6, 20, 9, 0, tzinfo=TZ), tick=False)
+
+
 @pytest.fixture
 def frozen_today() -> Iterator[None]:
-    with time_machine.travel(dt.datetime(2025, 6, 20, 9, 0, tzinfo=TZ), tick=False):
+    with frozen_clock():
         yield
 
 
