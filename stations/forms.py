@@ -135,13 +135,13 @@ class BaseSuggestionEntryFormSet(BaseFormSet[SuggestionEntryForm]):
     def is_removed(self, form: SuggestionEntryForm) -> bool:
         return bool(self.can_delete and form.cleaned_data.get("DELETE"))
 
+    def entry_forms(self) -> list[SuggestionEntryForm]:
+        """The filled-in, not removed suggestion rows, in order."""
+        return [form for form in self.forms if form.has_changed() and form.cleaned_data and not self.is_removed(form)]
+
     def entries(self) -> list[dict[str, Any]]:
-        """Cleaned data of the filled-in, not removed suggestion rows, in order."""
-        return [
-            form.cleaned_data
-            for form in self.forms
-            if form.has_changed() and form.cleaned_data and not self.is_removed(form)
-        ]
+        """Cleaned data of the rows to record, in order."""
+        return [form.cleaned_data for form in self.entry_forms()]
 
 
 SuggestionEntryFormSet: type[BaseSuggestionEntryFormSet] = formset_factory(  # type: ignore[assignment]

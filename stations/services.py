@@ -54,8 +54,6 @@ def visit_record(
     in the future. Each suggestion goes through the workflow's `suggestion_record`, so a
     refusal of any one of them rolls back the visit and the others.
     """
-    from suggestions.workflow import suggestion_record
-
     scope = user_scope(actor)
     if not (scope.is_admin or station.pk in scope.station_ids):
         raise WorkflowError("not_allowed", _("You cannot log visits for this station."), status=403)
@@ -80,24 +78,36 @@ def visit_record(
     reps = list(representatives)
     if reps:
         visit.representatives.set(reps)
-    recorded = [
-        suggestion_record(
-            actor=actor,
-            title=entry["title"].strip(),
-            content=(entry.get("content") or "").strip() or entry["title"].strip(),
-            region=station.region,
-            station=station,
-            visit=visit,
-            category=entry.get("category"),
-            urgency=entry.get("urgency") or "normal",
-            address=entry.get("address", ""),
-            submitter_name=entry.get("submitter_name", ""),
-            submitter_phone=entry.get("submitter_phone", ""),
-            submitter_address=entry.get("submitter_address", ""),
-            consent_to_publish=bool(entry.get("consent_to_publish")),
-            representative=entry.get("representative"),
-            channel=channel,
-        )
-        for entry in suggestions
-    ]
+    recorded = []
+    for index, entry in enumerate(suggestions):
+        try:
+            recorded.append(_record_entry(actor=actor, station=station, visit=visit, channel=channel, entry=entry))
+        except WorkflowError as error:
+            # Say which row was refused; the transaction rolls the visit and the other rows back.
+            error.data = {**error.data, "row": index}
+            raise
     return visit, recorded
+
+
+def _record_entry(
+    *, actor: User, station: Station, visit: VoterVisit, channel: str, entry: SuggestionEntry
+) -> Suggestion:
+    from suggestions.workflow import suggestion_record
+
+    return suggestion_record(
+        actor=actor,
+        title=entry["title"].strip(),
+        content=(entry.get("content") or "").strip() or entry["title"].strip(),
+        region=station.region,
+        station=station,
+        visit=visit,
+        category=entry.get("category"),
+        urgency=entry.get("urgency") or "normal",
+        address=entry.get("address", ""),
+        submitter_name=entry.get("submitter_name", ""),
+        submitter_phone=entry.get("submitter_phone", ""),
+        submitter_address=entry.get("submitter_address", ""),
+        consent_to_publish=bool(entry.get("consent_to_publish")),
+        representative=entry.get("representative"),
+        channel=channel,
+    )

@@ -114,10 +114,11 @@ def visit_create(request: HttpRequest) -> HttpResponse:
                 except WorkflowError as error:
                     refusal = str(error.message)
                     status = error.status
+                    row = error.data.get("row")
+                    target = formset.entry_forms()[row] if isinstance(row, int) else form
                     for field, texts in error.fields.items():
-                        if field in form.fields:
-                            for text in texts:
-                                form.add_error(field, text)
+                        for text in texts:
+                            target.add_error(field if field in target.fields else None, text)
                 else:
                     messages.success(
                         request,

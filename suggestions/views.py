@@ -363,11 +363,14 @@ def suggestion_attachment(request: HttpRequest, code: str, pk: int) -> FileRespo
         attachment = Attachment.objects.get(pk=pk, suggestion=suggestion)
     except Attachment.DoesNotExist:
         raise Http404 from None
-    response = FileResponse(
-        attachment.file.open("rb"), content_type=attachment.content_type, filename=attachment.original_name
+    # Pictures open in the browser; PDFs are downloaded (the browser's PDF viewer would need a looser CSP).
+    inline = attachment.content_type.startswith("image/")
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=attachment.original_name,
+        as_attachment=not inline,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    return response
 
 
 # --- Actions -----------------------------------------------------------------------------

@@ -403,6 +403,68 @@ def test_closing_while_the_voter_can_still_answer_shows_the_domain_message(clien
     assert snapshot(s) == before
 
 
+def test_committee_staff_decline_with_a_reason_only(client: Client, cast: Cast) -> None:
+    s, _t = build(cast, "sorted")
+    s = workflow.suggestion_propose(suggestion=s, actor=cast.admin, route="not_accepted", note="属于司法程序事项")
+    login(client, cast, "committee_staff")
+    before = snapshot(s)
+    response = act(client, s, "decline", {"note": ""})
+    assert response.status_code == 400
+    assert snapshot(s) == before
+    assert act(client, s, "decline", {"note": "不属于人大代表联络站受理范围"}).status_code == 302
+    assert state_of(s) == State.CLOSED
+    assert SuggestionEvent.objects.filter(suggestion=s, action="suggestion.declined").count() == 1
+
+
+def test_committee_staff_close_once_the_feedback_time_is_over(client: Client, cast: Cast) -> None:
+    s, _t = build(cast, "replied", reply_category="A")
+    s.refresh_from_db()
+    assert s.feedback_due is not None
+    after = dt.datetime.combine(s.feedback_due + dt.timedelta(days=1), dt.time(10), tzinfo=SHANGHAI)
+    with time_machine.travel(after, tick=False):
+        login(client, cast, "committee_staff")
+        assert "close" in offered_actions(client.get(detail_url(s)))
+        assert act(client, s, "close", {"note": "逾期未反馈，按期办结"}).status_code == 302
+    assert state_of(s) == State.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("persona", "state", "action", "data"),
+    [
+        ("station_staff", "proposed", "hand_over", {"lead_unit": "UNIT_A"}),
+        ("representative_user", "received", "sort", {"category": "CATEGORY", "urgency": "normal"}),
+        ("unit_staff", "proposed", "hand_over", {"lead_unit": "UNIT_A"}),
+        ("committee_staff", "in_progress", "reply", {"category": "A", "text": "委员会代答"}),
+        ("unit_staff", "closed", "publish", {}),
+        ("co_unit_staff", "assigned", "acknowledge", {}),
+    ],
+)
+def test_a_role_cannot_take_another_roles_action(
+    client: Client, cast: Cast, persona: str, state: str, action: str, data: dict[str, Any]
+) -> None:
+    s, _t = build(cast, state)
+    values = {
+        key: {"UNIT_A": cast.world.unit_a.pk, "CATEGORY": cast.category.pk}.get(str(value), value)
+        for key, value in data.items()
+    }
+    login(client, cast, persona)
+    assert action not in offered_actions(client.get(detail_url(s)))
+    assert client.get(action_url(s, action)).status_code in (403, 404)
+    before = snapshot(s)
+    response = act(client, s, action, values)
+    assert response.status_code in (400, 403, 404, 409)
+    assert snapshot(s) == before
+
+
+def test_the_unit_requests_an_extension(client: Client, cast: Cast) -> None:
+    s, _t = build(cast, "in_progress")
+    login(client, cast, "unit_staff")
+    assert act(client, s, "request_extension", {"days": 3, "reason": "需协调电力公司停电施工"}).status_code == 302
+    request = ExtensionRequest.objects.get(suggestion=s)
+    assert (request.days, request.status) == (3, ExtensionStatus.PENDING)
+    assert "request_extension" not in offered_actions(client.get(detail_url(s)))  # one request at a time
+
+
 def test_a_stale_form_is_refused_and_changes_nothing(client: Client, cast: Cast) -> None:
     s, _t = build(cast, "in_progress")
     login(client, cast, "committee_staff")
@@ -644,13 +706,14 @@ def test_overdue_and_due_soon_follow_the_calendar(client: Client, cast: Cast) ->
         s, _t = build(cast, "in_progress")
         s.refresh_from_db()
     assert s.reply_due is not None
-    login(client, cast, "unit_staff")
     day_before = dt.datetime.combine(s.reply_due - dt.timedelta(days=1), dt.time(10), tzinfo=SHANGHAI)
     with time_machine.travel(day_before, tick=False):
+        login(client, cast, "unit_staff")
         assert s.tracking_code in _queue(client, "due_soon")
         assert s.tracking_code not in _queue(client, "unit_overdue")
     day_after = dt.datetime.combine(s.reply_due + dt.timedelta(days=1), dt.time(10), tzinfo=SHANGHAI)
     with time_machine.travel(day_after, tick=False):
+        login(client, cast, "unit_staff")
         assert s.tracking_code in _queue(client, "unit_overdue")
         assert s.tracking_code not in _queue(client, "due_soon")
         login(client, cast, "committee_staff")
