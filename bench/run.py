@@ -228,6 +228,7 @@ def server_env(database: str) -> dict[str, str]:
         AXES_ENABLED="0",
         API_THROTTLE_ANON="1000000/minute",
         API_THROTTLE_USER="1000000/minute",
+        API_THROTTLE_OPEN311="1000000/minute",
         PUBLIC_LOOKUP_PER_IP_PER_HOUR="1000000",
         PUBLIC_LOOKUP_PER_CODE_PER_HOUR="1000000",
         BENCH_ENDPOINTS="1",
