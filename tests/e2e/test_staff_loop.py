@@ -50,14 +50,15 @@ class Shooter:
         self.page = page
         self.folder = folder
 
-    def __call__(self, name: str, *, docs: str | None = None) -> None:
+    def __call__(self, name: str, *, docs: str | None = None, docs_phone: bool = False) -> None:
+        """`docs`: also copy the desktop shot (and with `docs_phone` the phone one) to docs/screenshots/."""
         for width in WIDTHS:
             self.page.set_viewport_size({"width": width, "height": 900})
             self.page.wait_for_timeout(100)  # let the layout settle after the resize
             target = self.folder / f"{name}-{width}.png"
             self.page.screenshot(path=str(target), full_page=True)
             assert target.stat().st_size > 5_000, f"{target} looks empty"
-            if docs:
+            if docs and (width == max(WIDTHS) or docs_phone):
                 DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(target, DOCS_SCREENSHOTS / f"{docs}-{width}.png")
         self.page.set_viewport_size({"width": 1280, "height": 900})
@@ -133,7 +134,7 @@ def test_staff_loop_in_the_browser(
     page.select_option("#id_s-1-urgency", "urgent")
     page.fill("#id_s-1-submitter_name", "李四")
     page.fill("#id_s-1-submitter_phone", "0591-8765 4321")
-    shoot("visit-form", docs="station-visit-form")
+    shoot("visit-form", docs="station-visit-form", docs_phone=True)
     with page.expect_navigation():
         page.get_by_test_id("save-visit").click()
 
