@@ -195,6 +195,17 @@ def test_a_deadline_counted_on_weekdays_is_shown_as_provisional(client: Client, 
     assert basis_description(s.deadline_basis["reply_due"]) in text
 
 
+def test_the_page_costs_the_same_however_long_the_timeline(client: Client, cast: Cast) -> None:
+    s, _t = build(cast, "in_progress")
+    login(client, cast, "committee_staff")
+    short, _sql = queries_for(client, detail_url(s))
+    co_staff = cast.users["co_unit_staff"]
+    for round_ in range(6):
+        workflow.suggestion_co_opinion(suggestion=s, actor=co_staff, text=f"第{round_}次补充意见")  # type: ignore[arg-type]
+    long, _sql = queries_for(client, detail_url(s))
+    assert long == short
+
+
 def test_co_units_and_formal_suggestions_show_their_deadlines(client: Client, cast: Cast) -> None:
     s, _t = build(cast, "assigned")
     s.refresh_from_db()
