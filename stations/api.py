@@ -215,6 +215,9 @@ class VisitViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[VoterV
     filterset_class = VisitFilter
     cursor_ordering = ("-occurred_at", "-id")
 
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        return VisitCreateSerializer if self.action == "create" else VisitSerializer
+
     def get_queryset(self) -> QuerySet[VoterVisit]:
         return visit_list(user=self.request.user).prefetch_related("representatives").select_related("recorded_by")
 

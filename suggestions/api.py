@@ -610,6 +610,11 @@ WORKFLOW_ACTIONS: tuple[WorkflowAction, ...] = (
 )
 
 
+# By view action name (as DRF names the methods below).
+INPUT_SERIALIZERS: dict[str, type[ActionSerializer]] = {
+    (spec.name if spec.name != "return" else "return_"): spec.serializer for spec in WORKFLOW_ACTIONS
+}
+
 # --- Views ---------------------------------------------------------------------------
 
 CODE_PARAMETER = OpenApiParameter(
@@ -709,7 +714,12 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
     lookup_value_regex = TRACKING_CODE_REGEX
     cursor_ordering = ("-id",)
 
-    def get_serializer_class(self) -> type[serializers.BaseSerializer[Suggestion]]:
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        # What the browsable API shows as the form of a write; reads use the output serializers.
+        if self.action == "create":
+            return SuggestionCreateSerializer
+        if self.action in INPUT_SERIALIZERS:
+            return INPUT_SERIALIZERS[self.action]
         return SuggestionListSerializer if self.action == "list" else SuggestionDetailSerializer
 
     def get_queryset(self) -> QuerySet[Suggestion]:

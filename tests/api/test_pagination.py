@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import Notification
+from suggestions import workflow
 from tests.api.conftest import token_client
 from tests.conftest import World
 from tests.factories import (
@@ -26,6 +27,7 @@ from tests.factories import (
     SuggestionFactory,
     VoterVisitFactory,
 )
+from tests.suggestions.workflow_builders import Cast, build
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +215,20 @@ def test_other_lists_filter_too(world: World, admin_user: User, station_staff: U
     visit.representatives.add(rep)
     assert ids("/api/v1/visits/", representative=rep.pk) == [visit.pk]
     assert ids("/api/v1/visits/", station=world.station_a.pk, channel="reception") == []
+
+
+def test_a_suggestion_detail_costs_the_same_however_long_its_history(cast: Cast) -> None:
+    admin = cast.admin
+    fresh, _ = build(cast, "in_progress")
+    busy, _ = build(cast, "in_progress")
+    busy = workflow.suggestion_supervise(suggestion=busy, actor=admin)
+    busy = workflow.suggestion_request_extension(suggestion=busy, actor=admin, days=2, reason="协调")
+    busy = workflow.suggestion_decide_extension(suggestion=busy, actor=admin, approve=True)
+    client = token_client(admin)
+    client.get(f"/api/v1/suggestions/{fresh.tracking_code}/")
+    counts = []
+    for suggestion in (fresh, busy):
+        _, sql = _get(client, f"/api/v1/suggestions/{suggestion.tracking_code}/", {})
+        counts.append(len(sql))
+    assert counts[0] == counts[1]
+    assert counts[1] <= 12
