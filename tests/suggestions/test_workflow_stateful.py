@@ -166,16 +166,22 @@ class WorkflowMachine(RuleBasedStateMachine):
     def anyone_tries_anything(self, action: str, role: str, good: bool, choice: int) -> None:
         self._step(action, role, good, choice)
 
-    @rule(data=st.data(), role=st.sampled_from(ROLES), choice=st.integers(min_value=0, max_value=11))
-    def someone_does_what_the_page_offers(self, data: st.DataObject, role: str, choice: int) -> None:
-        """Mostly valid work, so that sequences get deep into the workflow."""
-        user = self.cast.users[role]
-        offered = workflow.allowed_actions(suggestion=Suggestion.objects.get(pk=self.subject.pk), user=user)
-        if role == "voter":
-            offered = ["feedback"]
-        if offered:
-            action = data.draw(st.sampled_from(offered), label="action")
-            self._step(action, role, data.draw(st.booleans().filter(lambda b: b) | st.booleans(), label="good"), choice)
+    @rule(data=st.data(), choice=st.integers(min_value=0, max_value=11))
+    def someone_does_what_the_page_offers(self, data: st.DataObject, choice: int) -> None:
+        """Mostly valid work by someone the page offers an action to, so sequences get deep."""
+        current = Suggestion.objects.get(pk=self.subject.pk)
+        offers = [
+            (role, action)
+            for role in ROLES
+            for action in (
+                ["feedback"]
+                if role == "voter"
+                else workflow.allowed_actions(suggestion=current, user=self.cast.users[role])
+            )
+        ]
+        role, action = data.draw(st.sampled_from(offers), label="role and action")
+        good = data.draw(st.sampled_from([True, True, True, False]), label="good")
+        self._step(action, role, good, choice)
 
     def _step(self, action: str, role: str, good: bool, choice: int) -> None:
         before = snapshot(self.subject)
@@ -244,9 +250,10 @@ def test_random_action_sequences_keep_the_invariants(cast: Cast) -> None:
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=25,
+            max_examples=30,
             stateful_step_count=30,
             deadline=None,
+            derandomize=True,  # the same sequences on every run: a failure is never a fluke
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
