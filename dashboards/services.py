@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Expression, F, Max, Q, Value
+from django.db.models import BigIntegerField, Expression, F, Max, Min, Q, Value
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
@@ -241,8 +241,11 @@ def _insert(plan: _Plan) -> int:
         return 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # A batch job: let the aggregation hash in memory rather than sort on disk.
+            # A batch job: let the aggregation hash in memory rather than sort on disk, and join
+            # the facts to the ancestor map by hashing (the planner cannot estimate the CTE and
+            # would otherwise loop over it once per region).
             cursor.execute("SET LOCAL work_mem = '128MB'")
+            cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(*statement)
         return max(int(cursor.rowcount), 0)
 
@@ -276,12 +279,48 @@ def _finish(
     return result
 
 
+def _data_months() -> list[dt.date]:
+    """The first day of every month from the earliest visit or suggestion to the latest."""
+    found: list[dt.datetime] = []
+    for bounds in (
+        Suggestion.objects.aggregate(first=Min("created_at"), last=Max("created_at")),
+        VoterVisit.objects.aggregate(first=Min("occurred_at"), last=Max("occurred_at")),
+    ):
+        found += [moment for moment in bounds.values() if moment is not None]
+    if not found:
+        return []
+    first = timezone.localtime(min(found)).date().replace(day=1)
+    last = timezone.localtime(max(found)).date()
+    months: list[dt.date] = []
+    while first <= last:
+        months.append(first)
+        first = _month_end(first) + dt.timedelta(days=1)
+    return months
+
+
+def _insert_month_by_month(days: set[dt.date] | None) -> int:
+    """Insert the summary rows month by month (every month of data when `days` is None, else
+    the months of those days): each statement then holds one month of facts in memory, so a
+    province's five years take sixty small steps rather than one that spills to disk."""
+    if days is None:
+        plans = [_Plan(days=[(m, _month_end(m))], months=[(m, _month_end(m))]) for m in _data_months()]
+    else:
+        by_month: dict[dt.date, list[dt.date]] = {}
+        for day in days:
+            by_month.setdefault(day.replace(day=1), []).append(day)
+        plans = [
+            _Plan(days=_day_ranges(in_month), months=[(month, _month_end(month))])
+            for month, in_month in sorted(by_month.items())
+        ]
+    return sum(_insert(plan) for plan in plans)
+
+
 def _rebuild(state: StatsState, started: float) -> RefreshResult:
     marks = _watermarks()
     _ancestors_rebuild()
     state.regions_fingerprint = _regions_fingerprint()
     DailyStats.objects.all().delete()
-    rows = _insert(_Plan())
+    rows = _insert_month_by_month(None)
     if connection.vendor == "postgresql":
         # Fresh statistics, or the planner guesses one row and picks the wrong index.
         with connection.cursor() as cursor:
@@ -330,5 +369,5 @@ def stats_refresh() -> RefreshResult:
     dirty = _dirty_days(state, timezone.localdate())
     plan = _Plan(days=_day_ranges(dirty), months=_month_ranges(dirty))
     DailyStats.objects.filter(plan.delete_q()).delete()
-    rows = _insert(plan)
+    rows = _insert_month_by_month(dirty)
     return _finish(state, full=False, days=len(dirty), rows=rows, started=started, marks=marks)
