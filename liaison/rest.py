@@ -1,4 +1,5 @@
-"""What every REST endpoint shares: the error format, cursor pagination and the schema rules.
+"""What every REST endpoint shares: the error format and the schema rules (pagination is in
+`liaison.pagination`).
 
 Every error leaves the API as JSON `{"code": ..., "message": ..., "fields": {...}}`:
 the domain's `WorkflowError` with its own code and status, DRF's validation errors as
@@ -8,7 +9,6 @@ the domain's `WorkflowError` with its own code and status, DRF's validation erro
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -24,8 +24,6 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from suggestions.errors import WorkflowError
-
-logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
 OPEN311_PREFIX = "/open311/"
