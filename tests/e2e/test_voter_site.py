@@ -147,8 +147,11 @@ def test_voter_finds_a_station_suggests_looks_up_and_rates_on_a_phone(
     expect(phone.locator(".shifts").last).to_contain_text("陈明代表")  # on duty next week
     expect(phone.locator("img.qr")).to_be_visible()
     # The QR code really loads (same origin, allowed by the CSP) and has a size.
-    phone.wait_for_function("document.querySelector('img.qr').complete")
-    assert phone.evaluate("document.querySelector('img.qr').naturalWidth") > 0
+    loaded_width = phone.locator("img.qr").evaluate(
+        "img => img.complete ? img.naturalWidth"
+        " : new Promise(done => img.addEventListener('load', () => done(img.naturalWidth)))"
+    )
+    assert loaded_width > 0
     shoot("station")
 
     # --- Send a suggestion to this station ------------------------------------------------------
