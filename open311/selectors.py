@@ -2,7 +2,8 @@
 
 Every request shows only public facts: its id (the tracking code), status, category, the
 handling unit, and dates. The voter's words (description, location, the reply as status
-notes) appear only once committee staff published the case, and then with names, phone
+notes) appear only once committee staff published the case and only if the voter consented
+to publication (as on the public board), and then with names, phone
 numbers, ID-card numbers and e-mail addresses masked (`suggestions.masking`). Nothing
 about the person who raised it is ever shown.
 """
@@ -56,7 +57,8 @@ def request_status(suggestion: Suggestion) -> str:
 
 def public_request(suggestion: Suggestion) -> dict[str, Any]:
     """One service request with the specification's fields, in the specification's order."""
-    published = suggestion.is_published
+    # As on the public board: only a published case whose voter consented to publication.
+    published = suggestion.is_published and suggestion.consent_to_publish
     names = (suggestion.submitter_name,)
     description = status_notes = address = None
     lat = long = None
@@ -110,6 +112,7 @@ def _requests() -> QuerySet[Suggestion]:
         "reply_text",
         "submitter_name",
         "is_published",
+        "consent_to_publish",
         "merged_into_id",
         "reply_due",
         "created_at",

@@ -184,11 +184,22 @@ def test_an_unknown_service_is_an_error_document(client: Client, cast: Cast) -> 
             assert error["code"] == 404
 
 
-def _publish(cast: Cast) -> Suggestion:
+def _publish(cast: Cast, *, consent: bool = True) -> Suggestion:
     suggestion, _ = build(cast, "closed", reply_category="A")
+    # The voter's consent is given when the suggestion is recorded (test setup, not a workflow step).
+    Suggestion.objects.filter(pk=suggestion.pk).update(consent_to_publish=consent)
+    suggestion.refresh_from_db()
     committee = cast.users["committee_staff"]
     assert committee is not None
     return workflow.suggestion_publish(suggestion=suggestion, actor=committee)
+
+
+def test_a_published_case_without_the_voters_consent_shows_no_words(cast: Cast, client: Client) -> None:
+    published = _publish(cast, consent=False)
+    [item] = _json(client.get(f"{BASE}/requests/{published.tracking_code}.json"))
+    assert item["status"] == "closed"
+    assert (item["description"], item["status_notes"], item["address"]) == (None, None, None)
+    assert item["agency_responsible"] == cast.world.unit_a.name
 
 
 def test_requests_show_only_published_words_and_mask_personal_data(cast: Cast, client: Client) -> None:
