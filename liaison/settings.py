@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "suggestions",
     "notifications",
     "open311",
-    "public",
+    "voters",
     "dashboards",
 ]
 

@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),
-    path("s/", include("public.urls")),
+    path("s/", include("voters.urls")),
     path("notifications/", include("notifications.urls")),
     path("suggestions/", include("suggestions.urls")),
     path("visits/", include("stations.urls")),

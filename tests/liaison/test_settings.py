@@ -14,7 +14,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     # Start from the machine's environment without what the test run itself set.
-    ours = {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "STATIC_MANIFEST"}
+    ours = {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "STATIC_MANIFEST",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     clean = {
         k: v for k, v in os.environ.items() if k not in ours and not k.startswith(("SECURE_", "SESSION_", "CSRF_"))
     }

@@ -1,9 +1,4 @@
-"""A real SMTP server for tests (aiosmtpd), collecting what it receives.
-
-aiosmtpd depends on the `atpublic` package, whose top-level module is called `public`, the
-same name as our voter-site app. `load_controller` imports aiosmtpd with the project root
-hidden from sys.path for that moment, then puts our `public` back.
-"""
+"""A real SMTP server for tests (aiosmtpd), collecting what it receives."""
 
 from __future__ import annotations
 
@@ -12,7 +7,6 @@ import contextlib
 import email
 import email.policy
 import socket
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,22 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_controller() -> Any:
-    if "aiosmtpd.controller" in sys.modules:
-        return sys.modules["aiosmtpd.controller"].Controller
-    ours = {name: module for name, module in sys.modules.items() if name == "public" or name.startswith("public.")}
-    saved_path = list(sys.path)
-    for name in ours:
-        del sys.modules[name]
-    try:
-        sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT]
-        from aiosmtpd.controller import Controller
+    from aiosmtpd.controller import Controller
 
-        return Controller
-    finally:
-        sys.path[:] = saved_path
-        for name in [n for n in sys.modules if n == "public" or n.startswith("public.")]:
-            del sys.modules[name]  # atpublic's, now referenced by aiosmtpd only
-        sys.modules.update(ours)
+    return Controller
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from representatives.models import DutyShift
 from tests.factories import RepresentativeFactory, StationFactory
-from tests.public.conftest import Site, shift
+from tests.voters.conftest import Site, shift
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from suggestions.models import Suggestion
 from suggestions.tracking import tracking_code_display
-from tests.public.conftest import Site, walk
+from tests.voters.conftest import Site, walk
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from suggestions.models import Suggestion
 from suggestions.public import BoardFilters, published_board, unit_league
 from suggestions.workflow import suggestion_feedback
-from tests.public.conftest import Site, walk
+from tests.voters.conftest import Site, walk
 
 pytestmark = pytest.mark.django_db
 

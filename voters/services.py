@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from django.core.cache import cache
 from django.db import transaction
 
-from public.forms import Photo
-from public.selectors import online_station_for
 from representatives.models import Representative
 from stations.models import Region, Station, VisitChannel
 from suggestions.models import Attachment, Category, Suggestion
 from suggestions.workflow import suggestion_record
+from voters.forms import Photo
+from voters.selectors import online_station_for
 
 DUPLICATE_WINDOW_SECONDS = 30
 _PENDING = "pending"

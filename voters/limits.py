@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 
-from public.net import client_key
+from voters.net import client_key
 
 
 def _hit(request: HttpRequest, *, group: str, value: str, rate: str) -> bool:

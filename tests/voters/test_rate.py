@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from suggestions.models import FeedbackToken, Rating, State, Suggestion, SuggestionEvent
 from suggestions.workflow import MSG_LINK_EXPIRED, MSG_LINK_USED
-from tests.public.conftest import Site, walk
+from tests.voters.conftest import Site, walk
 
 pytestmark = pytest.mark.django_db
 

@@ -21,9 +21,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from public.selectors import SEARCH_MAX_LENGTH, region_choices
 from stations.models import Region
 from suggestions.models import Category, HandlingUnit, Rating
+from voters.selectors import SEARCH_MAX_LENGTH, region_choices
 
 TITLE_MAX = 200
 CONTENT_MAX = 5000

@@ -16,7 +16,7 @@ from PIL import Image
 
 from notifications.models import Outbox
 from suggestions.models import Attachment, State, Suggestion, SuggestionEvent
-from tests.public.conftest import Site, form_data
+from tests.voters.conftest import Site, form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from suggestions.workflow import suggestion_feedback, suggestion_publish
-from tests.public.conftest import Site, walk
-from tests.public.test_masking import id_numbers, mobile_numbers, normalised_digits, written
+from tests.voters.conftest import Site, walk
+from tests.voters.test_masking import id_numbers, mobile_numbers, normalised_digits, written
 
 pytestmark = pytest.mark.django_db
 

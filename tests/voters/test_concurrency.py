@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from suggestions.models import Suggestion
-from tests.public.conftest import Site, form_data
+from tests.voters.conftest import Site, form_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,9 +4,9 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class PublicConfig(AppConfig):
+class VotersConfig(AppConfig):
     """The voters' site: no login, phones first, Simplified Chinese by default (DESIGN §5)."""
 
-    name = "public"
+    name = "voters"
     verbose_name = _("Voter site")
     default_auto_field = "django.db.models.BigAutoField"

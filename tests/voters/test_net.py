@@ -6,7 +6,7 @@ from typing import Any
 
 from django.test import RequestFactory
 
-from public.net import client_ip, client_key
+from voters.net import client_ip, client_key
 
 
 def request(remote: str, forwarded: str | None = None) -> Any:

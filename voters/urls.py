@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from public import views
+from voters import views
 
 app_name = "public"
 

@@ -13,30 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
-from public.forms import BoardFilterForm, LookupForm, RatingForm, StationSearchForm, SuggestionForm, phone_normalize
-from public.limits import lookup_limited, submit_limited
-from public.qr import public_url, qr_svg
-from public.selectors import (
-    STATION_LIST_LIMIT,
-    region_breadcrumb,
-    region_children,
-    region_roots,
-    representative_duty,
-    representative_public_get,
-    station_duty,
-    station_public_get,
-    station_representatives,
-    station_search,
-    stations_in_region,
-)
-from public.services import (
-    duplicate_claim,
-    duplicate_code,
-    duplicate_done,
-    duplicate_release,
-    online_suggestion_submit,
-    submission_fingerprint,
-)
 from representatives.models import Representative
 from stations.models import Region, Station
 from suggestions.errors import WorkflowError
@@ -52,6 +28,30 @@ from suggestions.public import (
 )
 from suggestions.tracking import tracking_code_display
 from suggestions.workflow import feedback_link_get, suggestion_feedback
+from voters.forms import BoardFilterForm, LookupForm, RatingForm, StationSearchForm, SuggestionForm, phone_normalize
+from voters.limits import lookup_limited, submit_limited
+from voters.qr import public_url, qr_svg
+from voters.selectors import (
+    STATION_LIST_LIMIT,
+    region_breadcrumb,
+    region_children,
+    region_roots,
+    representative_duty,
+    representative_public_get,
+    station_duty,
+    station_public_get,
+    station_representatives,
+    station_search,
+    stations_in_region,
+)
+from voters.services import (
+    duplicate_claim,
+    duplicate_code,
+    duplicate_done,
+    duplicate_release,
+    online_suggestion_submit,
+    submission_fingerprint,
+)
 
 _SESSION_SUBMITTED = "public_submitted_code"
 
