@@ -38,6 +38,7 @@ from stations.demo.history import (
     local_ordinal,
     local_time,
     pick_state,
+    tracking_code,
 )
 from stations.demo.people import PersonMaker
 from stations.demo.world import (
@@ -488,6 +489,15 @@ def volume_existing() -> int | None:
     return Suggestion.objects.filter(region__path__startswith=province.path).count()
 
 
+def volume_generated_for(suggestions: int) -> bool:
+    """Whether the volume dataset here was generated with this many suggestions, even if people
+    have added some since: the tracking code of its last generated suggestion exists and the
+    next one does not."""
+    last, following = tracking_code(VOLUME_CODES + suggestions - 1), tracking_code(VOLUME_CODES + suggestions)
+    found = set(Suggestion.objects.filter(tracking_code__in=[last, following]).values_list("tracking_code", flat=True))
+    return found == {last}
+
+
 @transaction.atomic
 def seed_volume(*, suggestions: int, processes: int | None = None, progress: Progress | None = None) -> SeedResult:
     """`suggestions` suggestions over five years with three visits each and their reference data.
@@ -496,7 +506,7 @@ def seed_volume(*, suggestions: int, processes: int | None = None, progress: Pro
     another size does."""
     existing = volume_existing()
     if existing is not None:
-        if existing == suggestions:
+        if existing == suggestions or volume_generated_for(suggestions):
             return SeedResult(created=False, suggestions=existing)
         raise ValueError(existing)
     started = time.monotonic()

@@ -39,6 +39,7 @@ from suggestions.models import (
 )
 from suggestions.selectors import suggestion_list
 from suggestions.tracking import tracking_code_normalize
+from tests.factories import SuggestionFactory
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -295,6 +296,11 @@ def test_volume_generates_what_was_asked_and_reruns_without_duplicating() -> Non
     with pytest.raises(CommandError, match="2000"):
         seed(volume=3000)
     assert snapshot() == before
+
+    # People use the benchmark data (the benchmarks record suggestions): it is still the same dataset.
+    SuggestionFactory(station=Station.objects.filter(kind=StationKind.STATION).first())
+    assert "nothing to do" in seed(volume=2000)
+    assert Suggestion.objects.count() == 2001
 
 
 def test_volume_keeps_the_indexes_and_constraints_it_rebuilds() -> None:
