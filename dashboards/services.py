@@ -59,6 +59,8 @@ class RefreshResult:
     days: int
     rows: int
     seconds: float
+    # True when another run held the summary: this one did nothing and the next catches up.
+    skipped: bool = False
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
@@ -250,9 +252,10 @@ def _insert(plan: _Plan) -> int:
         return max(int(cursor.rowcount), 0)
 
 
-def _state_locked() -> StatsState:
+def _state_locked(*, wait: bool = True) -> StatsState | None:
+    """The state row, locked for this run; None when another run holds it and `wait` is off."""
     StatsState.objects.get_or_create(pk=1)
-    return StatsState.objects.select_for_update().get(pk=1)
+    return StatsState.objects.select_for_update(skip_locked=not wait).filter(pk=1).first()
 
 
 def _watermarks() -> tuple[int, int]:
@@ -338,7 +341,9 @@ def stats_rebuild() -> RefreshResult:
     """
     started = time.monotonic()
     with transaction.atomic():
-        result = _rebuild(_state_locked(), started)
+        state = _state_locked()
+        assert state is not None  # waited for it
+        result = _rebuild(state, started)
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM (ANALYZE) {DailyStats._meta.db_table}")
@@ -360,9 +365,13 @@ def _dirty_days(state: StatsState, today: dt.date) -> set[dt.date]:
 
 @transaction.atomic
 def stats_refresh() -> RefreshResult:
-    """Bring the summary up to date; a full rebuild the first time or after regions changed."""
+    """Bring the summary up to date; a full rebuild the first time or after regions changed.
+    Skips (and says so) when another run is busy with the summary."""
     started = time.monotonic()
-    state = _state_locked()
+    # A periodic run does not queue behind a long one (a nightly rebuild): it skips.
+    state = _state_locked(wait=False)
+    if state is None:
+        return RefreshResult(full=False, days=0, rows=0, seconds=0.0, skipped=True)
     if state.rebuilt_at is None or state.regions_fingerprint != _regions_fingerprint():
         return _rebuild(state, started)
     marks = _watermarks()

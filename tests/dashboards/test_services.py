@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from accounts.models import User
 from dashboards.models import DailyStats, StatsState
@@ -112,3 +113,22 @@ def test_rebuild_stats_command_reports_what_it_did(data: Data) -> None:
     out = StringIO()
     call_command("rebuild_stats", "--changed", stdout=out)
     assert "refreshed" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_skips_while_another_run_holds_the_summary(data: Data) -> None:
+    stats_rebuild()
+    other = connection.copy()  # a second session, as a long nightly rebuild in another worker
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(f"SELECT id FROM {StatsState._meta.db_table} WHERE id = 1 FOR UPDATE")
+            result = stats_refresh()
+            assert result.skipped
+            assert result.rows == 0
+            cursor.execute("ROLLBACK")
+        again = stats_refresh()
+        assert not again.skipped
+        assert again.rows > 0
+    finally:
+        other.close()

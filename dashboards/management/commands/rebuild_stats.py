@@ -19,6 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = stats_refresh() if options["changed"] else stats_rebuild()
+        if result.skipped:
+            self.stdout.write(self.style.WARNING("Another run is updating the summary; nothing done."))
+            return
         kind = "rebuilt" if result.full else "refreshed"
         self.stdout.write(
             self.style.SUCCESS(
