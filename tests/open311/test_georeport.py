@@ -392,7 +392,8 @@ def test_a_bad_post_lists_every_problem_and_records_nothing(
         _same_json_fields(error, reference)
         assert error["code"] == 400
     text = " ".join(e["description"] for e in errors)
-    for name in ("description", "attribute[consent_to_publish]", "email", "phone", "location"):
+    # Each message names the parameter as the client sent it, in either language.
+    for name in ("description", "attribute[consent_to_publish]", "email", "phone", "address_string"):
         assert name in text, name
     assert len(errors) == 5  # location, description, consent, phone, e-mail
     assert Suggestion.objects.count() == count
