@@ -159,6 +159,8 @@ def markdown(run: dict[str, Any]) -> str:
                 made += f", on {str(gen.get('generated_at', ''))[:10]}; reused"
         else:
             made = "generated elsewhere and reused (generation time not recorded by this suite)"
+        if gen.get("stats_refresh_skipped"):
+            made += "; dashboards' summary NOT refreshed for this run (--no-stats-refresh): read as it was"
         if gen.get("stats_refresh_s") is not None:
             made += f"; dashboards' summary brought up to date before the run in {gen['stats_refresh_s']} s"
         loads = [_num(r.get("loadavg_before")) for r in volume["results"].values()]

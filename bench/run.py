@@ -136,7 +136,7 @@ def must(result: subprocess.CompletedProcess[str], what: str) -> None:
         raise SystemExit(f"bench: {what} failed (exit {result.returncode})")
 
 
-def ensure_data(volume: Volume, env: dict[str, str], *, fresh: bool) -> dict[str, Any]:
+def ensure_data(volume: Volume, env: dict[str, str], *, fresh: bool, refresh: bool = True) -> dict[str, Any]:
     """The database with `volume.suggestions` suggestions; generated (and timed) if missing."""
     database = volume.database
     if fresh and db_exists(database):
@@ -164,8 +164,12 @@ def ensure_data(volume: Volume, env: dict[str, str], *, fresh: bool) -> dict[str
         if meta_path(database).exists():
             meta = json.loads(meta_path(database).read_text())
         meta.update(suggestions=count, reused=True)
-        log(f"{database}: refreshing the dashboards' summary (rebuild_stats --changed)")
-        meta["stats_refresh_s"] = refresh_stats(env, changed=True)
+        if refresh:
+            log(f"{database}: refreshing the dashboards' summary (rebuild_stats --changed)")
+            meta["stats_refresh_s"] = refresh_stats(env, changed=True)
+        else:
+            meta["stats_refresh_s"] = None
+            meta["stats_refresh_skipped"] = True
         return meta
     log(f"creating {database} with {volume.suggestions:,} suggestions (seed_demo --volume)")
     create_db(database)
@@ -359,12 +363,12 @@ def run_locust(scenario: dict[str, Any], port: int, duration: int, workdir: Path
 
 
 def run_volume(
-    volume: Volume, *, duration: int, fresh: bool, reads: int, writes: int, smoke: bool = False
+    volume: Volume, *, duration: int, fresh: bool, reads: int, writes: int, smoke: bool = False, refresh: bool = True
 ) -> dict[str, Any]:
     env = server_env(volume.database)
     workdir = DATA / volume.database
     workdir.mkdir(parents=True, exist_ok=True)
-    generation = ensure_data(volume, env, fresh=fresh)
+    generation = ensure_data(volume, env, fresh=fresh, refresh=refresh)
     with contextlib.suppress(Exception):
         import redis
 
@@ -503,6 +507,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--volumes", default="", help="e.g. 100000 or 100000,1000000 (default: all of the mode)")
     parser.add_argument("--no-sweep", action="store_true", help="skip make bench-sweep")
     parser.add_argument("--database", help="run on this existing database as it is (no generation, any size)")
+    parser.add_argument(
+        "--no-stats-refresh",
+        action="store_true",
+        help="do not bring the dashboards' summary up to date in reused databases (the dashboard reads it as it is)",
+    )
     args = parser.parse_args(argv)
 
     services = subprocess.run(["bash", str(ROOT / "scripts" / "services.sh")], check=False)
@@ -527,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
             reads=200 if args.smoke else 2000,
             writes=60 if args.smoke else 600,
             smoke=args.smoke,
+            refresh=not args.no_stats_refresh,
         )
         for v in volumes
     ]
