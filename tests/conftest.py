@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -24,6 +25,16 @@ from tests.factories import (
 def _fast_passwords(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.AXES_ENABLED = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _our_celery_app() -> Iterator[None]:
+    """After each test, our Celery app is the current one again, whatever a test created."""
+    yield
+    from liaison.celery import app
+
+    app.set_current()
+    app.set_default()
 
 
 @dataclass

@@ -73,7 +73,9 @@ def worker(broker_url: str, transactional_db: None) -> Iterator[Celery]:
         cwd=ROOT,
         env=env,
     )  # fmt: skip
-    client = Celery(broker=broker_url, backend=broker_url)
+    # Not set as the current app: shared tasks would otherwise resolve to this client for the
+    # rest of the test session and publish to a broker that is gone.
+    client = Celery(broker=broker_url, backend=broker_url, set_as_current=False)
     try:
         _wait(lambda: client.control.ping(timeout=0.5), "celery worker", seconds=60)
         yield client
