@@ -81,3 +81,9 @@ def test_english_is_available(client: Client, station_staff: User) -> None:
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/").content.decode()
     assert "Log out" in html
+
+
+def test_chinese_even_for_a_browser_set_to_english(client: Client, world: World) -> None:
+    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in html
+    assert "Log in" not in html
