@@ -214,8 +214,29 @@ def markdown(run: dict[str, Any]) -> str:
         lines.append("")
     sweep = run.get("sweep") or {}
     if sweep.get("available"):
-        lines += ["### Reminder sweep (`make bench-sweep`)", "", "```", sweep.get("output", "").strip(), "```", ""]
+        lines += [
+            "### Reminder sweep (`make bench-sweep`)",
+            "",
+            "```",
+            sweep_summary(sweep.get("output", "")),
+            "```",
+            "",
+        ]
     return "\n".join(lines)
+
+
+def sweep_summary(output: str) -> str:
+    """The figures of `make bench-sweep`'s output, without the build and install chatter around them."""
+    lines = output.strip().splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("Deadline sweep")), None)
+    if start is None:
+        return output.strip()
+    block = [lines[start]]
+    for line in lines[start + 1 :]:
+        if not line.startswith("  "):
+            break
+        block.append(line)
+    return "\n".join(block)
 
 
 def problems(run: dict[str, Any]) -> list[str]:
