@@ -23,13 +23,14 @@ run: $(STAMP)
 	@DEBUG=1 $(BIN)/python manage.py demo_accounts
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## make test: lint, then the whole suite on PostgreSQL and Redis
+## make test: lint, type check, catalogue check, the benchmark smoke run, then the whole suite on PostgreSQL and Redis
 test: $(STAMP)
 	bash scripts/services.sh
 	bash scripts/ensure_tools.sh
 	$(MAKE) lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python scripts/check_messages.py
+	$(MAKE) bench-smoke
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 
 lint: $(STAMP)

@@ -59,9 +59,9 @@ def _lead_q(scope: Scope) -> Q:
 
 
 def _overdue_q(today: dt.date) -> Q:
-    return Q(state=State.ASSIGNED, ack_due__lt=today) | Q(
-        state__in=[State.ASSIGNED, State.IN_PROGRESS], reply_due__lt=today
-    )
+    from suggestions.filters import overdue_q
+
+    return overdue_q(today)
 
 
 def _due_soon_q(today: dt.date) -> Q:
