@@ -72,7 +72,7 @@ def dashboard_workbook(board: Dashboard) -> bytes:
     summary.append([_("Period"), board.period.label])
     summary.append([_("From"), board.period.start])
     summary.append([_("To"), board.period.end])
-    as_of = board.refreshed_at or timezone.now()
+    as_of = board.refreshed_at or board.computed_at
     summary.append([_("Figures as of"), timezone.localtime(as_of).replace(tzinfo=None)])
     summary.append([])
     _header(summary, [_("Figure"), _("Value")])

@@ -117,9 +117,10 @@ class DailyStats(models.Model):
         verbose_name = _("daily figures")
         verbose_name_plural = _("daily figures")
         constraints = [
+            # Region first: the same index serves every read (a region's days or months).
             models.UniqueConstraint(
-                fields=["day", "grain", "region", "dimension", "category", "channel"],
-                name="daily_stats_unique",
+                fields=["region", "grain", "day", "dimension", "category", "channel"],
+                name="daily_stats_region_grain_day_unique",
                 nulls_distinct=False,
             ),
             models.CheckConstraint(
@@ -130,7 +131,6 @@ class DailyStats(models.Model):
                 condition=Q(replied_on_time__lte=models.F("replied_with_due")), name="daily_stats_on_time_le_due"
             ),
         ]
-        indexes = [models.Index(fields=["region", "grain", "day"], name="daily_stats_region_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.grain} {self.region_id} {self.dimension} {self.category_id or self.channel}"
@@ -146,6 +146,8 @@ class StatsState(models.Model):
     rebuilt_at = models.DateTimeField(_("fully rebuilt at"), null=True, blank=True)
     last_duration = models.FloatField(_("duration of the last run (seconds)"), default=0.0)
     last_days = models.PositiveIntegerField(_("days recomputed in the last run"), default=0)
+    # New at every run: cached dashboards are keyed by it, so a refresh invalidates them all.
+    token = models.CharField(_("summary version"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("summary state")

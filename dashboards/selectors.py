@@ -11,16 +11,18 @@ queries however much data lies behind it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.selectors import user_scope
@@ -32,6 +34,8 @@ from suggestions.errors import WorkflowError
 from suggestions.models import State, Suggestion
 
 TOP_UNITS = 10
+# How long a dashboard read from the summary is kept (its overdue figures are live, so at most this old).
+CACHE_SECONDS = 60
 
 MSG_NO_DASHBOARD = gettext_lazy(
     "Dashboards are for committee staff, station staff and administrators. Your account has none to show."
@@ -104,6 +108,7 @@ class Dashboard:
     overdue_total: int
     summarised: bool
     refreshed_at: dt.datetime | None
+    computed_at: dt.datetime
 
 
 def _grain_for(regions: list[Region], period: Period, *, trend: bool) -> Grain | None:
@@ -380,25 +385,68 @@ def _children(subject: Subject, period: Period, children: list[Region], *, summa
     return slices
 
 
+def _cache_key(subject: Subject, period: Period, today: dt.date, token: str) -> str:
+    assert subject.region is not None
+    parts = [token, subject.region.code, period.kind, period.start, period.end, today, get_language()]
+    return "dashboards:board:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 def dashboard_get(
     *, subject: Subject, period: Period, children: list[Region] | None = None, today: dt.date | None = None
 ) -> Dashboard:
-    """Every figure of a dashboard. `subject` must come from `dashboard_subject` (it is scoped)."""
+    """Every figure of a dashboard. `subject` must come from `dashboard_subject` (it is scoped).
+
+    Dashboards read from the summary are cached for CACHE_SECONDS under the summary's version
+    token: a refresh makes every cached one obsolete at once, and the live overdue figures in
+    them are at most that old. Live dashboards (small regions, stations) are never cached.
+    """
     today = today or timezone.localdate()
     grain = subject.summary_grain(period)
     refreshed_at: dt.datetime | None = None
+    token = ""
     if grain is not None or subject.region is not None:
         # The summary is used once it has been built; until then even a province is counted live.
-        state = StatsState.objects.filter(pk=1, rebuilt_at__isnull=False)
-        refreshed_at = state.values_list("refreshed_at", flat=True).first()
+        state = StatsState.objects.filter(pk=1, rebuilt_at__isnull=False).values_list("refreshed_at", "token").first()
+        if state is not None:
+            refreshed_at, token = state
     summary_built = refreshed_at is not None
     summarised = summary_built and grain is not None
-    if summarised and subject.region is not None and grain is not None:
+    key = _cache_key(subject, period, today, token) if summarised and token else ""
+    if key:
+        cached = cache.get(key)
+        if isinstance(cached, Dashboard):
+            return cached
+    board = _dashboard_compute(
+        subject=subject,
+        period=period,
+        children=children or [],
+        today=today,
+        grain=grain if summarised else None,
+        summary_built=summary_built,
+        refreshed_at=refreshed_at,
+    )
+    if key:
+        cache.set(key, board, CACHE_SECONDS)
+    return board
+
+
+def _dashboard_compute(
+    *,
+    subject: Subject,
+    period: Period,
+    children: list[Region],
+    today: dt.date,
+    grain: Grain | None,
+    summary_built: bool,
+    refreshed_at: dt.datetime | None,
+) -> Dashboard:
+    summarised = grain is not None
+    if subject.region is not None and grain is not None:
         tallies = _summary_tallies(subject.region, period, grain)
     else:
         tallies = _live_tallies(subject, period)
     categories, channels, trend = tallies.categories, tallies.channels, tallies.trend
-    children_rows = _children(subject, period, children or [], summary_built=summary_built)
+    children_rows = _children(subject, period, children, summary_built=summary_built)
     overdue_units = _overdue_units(subject, period, today)
 
     # Every row, visit or suggestion, has a channel: the channel split adds up to the whole.
@@ -440,4 +488,5 @@ def dashboard_get(
         overdue_total=sum(u.overdue for u in overdue_units),
         summarised=summarised,
         refreshed_at=refreshed_at if summarised else None,
+        computed_at=timezone.now(),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -274,6 +275,7 @@ def _finish(
         state.rebuilt_at = now
     state.last_duration = round(time.monotonic() - started, 3)
     state.last_days = days
+    state.token = secrets.token_hex(16)
     state.save()
     result = RefreshResult(full=full, days=days, rows=rows, seconds=state.last_duration)
     logger.info(

@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboards.charts import dashboard_charts
@@ -121,7 +120,6 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         period_query=period_query,
         export_query="&".join(q for q in (subject_query, period_query) if q),
         refresh_minutes=settings.STATS_REFRESH_MINUTES,
-        now=timezone.now(),
     )
     return render(request, "dashboards/index.html", context)
 

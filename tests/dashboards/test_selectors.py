@@ -193,3 +193,24 @@ def test_query_count_is_pinned_and_independent_of_data_size(
     after = _count_queries(user, region)
     assert before == after
     assert after <= 13
+
+
+def test_a_summarised_dashboard_is_cached_until_the_next_refresh(
+    data: Data, committee_staff: User, unit_staff: User, frozen_today: object
+) -> None:
+    from dashboards.services import stats_refresh
+    from suggestions import workflow
+
+    stats_rebuild()
+    first = _dashboard(committee_staff)
+    assert first.summarised
+    with CaptureQueriesContext(connection) as ctx:
+        again = _dashboard(committee_staff)
+    assert again.totals == first.totals
+    assert not any("dashboards_dailystats" in q["sql"] or "suggestions_suggestion" in q["sql"] for q in ctx)
+    # An answer arrives; once the summary is refreshed the cached figures are gone.
+    workflow.suggestion_reply(suggestion=data.suggestions["S4"], actor=unit_staff, category="A", text="已修复。")
+    stats_refresh()
+    after = _dashboard(committee_staff)
+    assert after.totals.replied == first.totals.replied + 1
+    assert after.totals.reply_overdue == 0
