@@ -60,6 +60,12 @@ def _build(request: HttpRequest) -> list[NavGroup]:
             pass
         else:
             general.append(NavItem(figures, _("Statistics"), current=path.startswith(figures)))
+    if scope.representative_id is not None:
+        mine = reverse("representatives:me")
+        general.append(NavItem(mine, _("My performance file"), current=path.startswith(mine)))
+    if scope.is_admin or scope.region_paths:
+        files = reverse("representatives:file_list")
+        general.append(NavItem(files, _("Representatives' files"), current=path.startswith(files)))
     groups = [NavGroup(_("Workspace"), tuple(general))]
     by_role: dict[str, list[NavItem]] = {}
     for queue in queues_for(user=user):

@@ -87,3 +87,14 @@ def test_chinese_even_for_a_browser_set_to_english(client: Client, world: World)
     html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "登录" in html
     assert "Log in" not in html
+
+
+def test_navigation_leads_representatives_and_committee_to_the_performance_files(
+    client: Client, representative_user: User, committee_staff: User
+) -> None:
+    client.force_login(representative_user)
+    assert 'href="/representatives/me/"' in client.get("/").content.decode()
+    client.force_login(committee_staff)
+    html = client.get("/").content.decode()
+    assert 'href="/representatives/files/"' in html
+    assert 'href="/representatives/me/"' not in html
