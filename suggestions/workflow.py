@@ -349,6 +349,31 @@ def _set_feedback_due(ctx: _Ctx) -> None:
     ctx.row.deadline_basis = {**ctx.row.deadline_basis, "feedback_due": basis}
 
 
+def _answer(ctx: _Ctx, *, category: str, text: str, extra_fields: tuple[str, ...] = ()) -> None:
+    """Record an answer (a unit's reply or an on-the-spot resolution): state replied, a fresh
+    feedback deadline, and any earlier rating cleared. Saves `extra_fields` with it."""
+    row = ctx.row
+    row.state = State.REPLIED
+    row.reply_category = category
+    row.reply_text = text
+    row.replied_at = ctx.now
+    row.rating, row.feedback_text, row.feedback_at = "", "", None
+    _set_feedback_due(ctx)
+    _save(
+        ctx,
+        "state",
+        "reply_category",
+        "reply_text",
+        "replied_at",
+        "rating",
+        "feedback_text",
+        "feedback_at",
+        "feedback_due",
+        "deadline_basis",
+        *extra_fields,
+    )
+
+
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
@@ -621,26 +646,8 @@ def suggestion_resolve_on_spot(
     if not text:
         raise _fail("reply_text_required", _("Please write the reply."), "reply_text")
     from_state = row.state
-    row.state = State.REPLIED
-    row.reply_category = ReplyCategory.A
-    row.reply_text = text
-    row.replied_at = ctx.now
     row.resolved_on_spot = True
-    row.rating, row.feedback_text, row.feedback_at = "", "", None
-    _set_feedback_due(ctx)
-    _save(
-        ctx,
-        "state",
-        "reply_category",
-        "reply_text",
-        "replied_at",
-        "resolved_on_spot",
-        "feedback_due",
-        "deadline_basis",
-        "rating",
-        "feedback_text",
-        "feedback_at",
-    )
+    _answer(ctx, category=ReplyCategory.A, text=text, extra_fields=("resolved_on_spot",))
     _event(
         ctx,
         "suggestion.resolved_on_spot",
@@ -1185,26 +1192,8 @@ def suggestion_reply(
         raise _fail("validation", _("An attachment belongs to another suggestion."), "attachments")
     _close_pending_extension(ctx, str(_("Withdrawn: the unit replied before a decision.")))
     from_state = row.state
-    row.state = State.REPLIED
-    row.reply_category = category
-    row.reply_text = text
-    row.replied_at = ctx.now
     row.follow_up_due = follow_up_due
-    row.rating, row.feedback_text, row.feedback_at = "", "", None
-    _set_feedback_due(ctx)
-    _save(
-        ctx,
-        "state",
-        "reply_category",
-        "reply_text",
-        "replied_at",
-        "follow_up_due",
-        "rating",
-        "feedback_text",
-        "feedback_at",
-        "feedback_due",
-        "deadline_basis",
-    )
+    _answer(ctx, category=category, text=text, extra_fields=("follow_up_due",))
     late = row.reply_due is not None and ctx.today > row.reply_due
     event = _event(
         ctx,
