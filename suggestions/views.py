@@ -18,19 +18,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import User
 from accounts.selectors import user_scope
+from liaison import fragments
 from stations.models import Region
+from stations.selectors import station_list
 from suggestions import workflow
 from suggestions.deadlines import basis_description
 from suggestions.errors import WorkflowError
@@ -42,12 +46,15 @@ from suggestions.models import (
     AssignmentRole,
     Attachment,
     ExtensionRequest,
+    HandlingUnit,
     State,
     Suggestion,
     SuggestionEvent,
+    SupervisionLevel,
 )
 from suggestions.queues import Queue, queue_get, queue_suggestions
 from suggestions.selectors import suggestion_get, suggestion_list
+from suggestions.signals import FILTER_FORM
 from suggestions.tracking import tracking_code_display
 
 PAGE_SIZE = 50
@@ -114,8 +121,32 @@ def keyset_page(qs: QuerySet[Suggestion], *, after: int | None, size: int = PAGE
     return Page(rows=rows, next_after=rows[-1].pk if more and rows else None, after=after)
 
 
-def mark_due(rows: list[Suggestion], today: dt.date) -> list[Suggestion]:
-    """Give each row the deadline that matters in its state (`due`) and whether it has passed."""
+# What a list row shows; the rest of a suggestion (its text, the voter) stays in the database.
+LIST_COLUMNS = (
+    "tracking_code",
+    "title",
+    "state",
+    "urgency",
+    "supervision_level",
+    "ack_due",
+    "reply_due",
+    "feedback_due",
+    "created_at",
+    "category__name",
+    "region__name",
+    "station__name",
+    "lead_unit__name",
+)
+
+
+def prepare_rows(rows: list[Suggestion], today: dt.date) -> list[Suggestion]:
+    """Give each row what its line in a list shows, computed once here rather than per cell in
+    the template: its page's address, state and supervision labels, the deadline that matters
+    in its state (`due`, and `overdue` when it has passed) and the day it was received."""
+    # One reverse() and one pass over the choices per page, instead of per row.
+    prefix = reverse("suggestions:detail", kwargs={"code": "0"})[:-2]
+    states = {value: str(label) for value, label in State.choices}
+    levels = {value: str(label) for value, label in SupervisionLevel.choices}
     for row in rows:
         due = None
         if row.state == State.ASSIGNED:
@@ -124,8 +155,14 @@ def mark_due(rows: list[Suggestion], today: dt.date) -> list[Suggestion]:
             due = row.reply_due
         elif row.state == State.REPLIED:
             due = row.feedback_due
-        row.due = due  # type: ignore[attr-defined]
+        received = timezone.localtime(row.created_at)
+        row.url = f"{prefix}{row.tracking_code}/"  # type: ignore[attr-defined]
+        row.state_label = states.get(row.state, row.state)  # type: ignore[attr-defined]
+        row.supervision_label = levels.get(row.supervision_level, "")  # type: ignore[attr-defined]
+        row.due = due.isoformat() if due else ""  # type: ignore[attr-defined]
         row.overdue = bool(due and due < today and row.state in (State.ASSIGNED, State.IN_PROGRESS))  # type: ignore[attr-defined]
+        row.received_iso = received.isoformat(timespec="seconds")  # type: ignore[attr-defined]
+        row.received_on = received.date().isoformat()  # type: ignore[attr-defined]
     return rows
 
 
@@ -147,7 +184,6 @@ def _filtered(request: HttpRequest) -> tuple[SuggestionFilter, Queue | None, Que
             raise Http404
     base = queue_suggestions(user=user, queue=queue) if queue else suggestion_list(user=user)
     filterset = SuggestionFilter(request.GET, queryset=base, request=request)
-    _tune_filter_form(filterset.form)
     qs = filterset.qs if filterset.is_valid() else base.none()
     return filterset, queue, qs
 
@@ -161,6 +197,35 @@ def _tune_filter_form(form: forms.Form) -> None:
         widget.input_type = "date"
     form.fields["q"].widget.attrs.update({"type": "search", "placeholder": gettext("Title words or tracking code")})
     form.fields["region"].widget.attrs.update({"list": "region-codes", "inputmode": "numeric"})
+    for name in ("unit", "station"):
+        _compact_choices(form.fields[name], name)
+
+
+# A <select> with more options than this is replaced by a typed field whose suggestions load
+# as the user types: rendering 2,500 <option>s cost a province's deep list page 1.2 s.
+SELECT_LIMIT = 60
+OPTION_MATCHES = 20
+
+
+def _compact_choices(field: forms.Field, name: str) -> None:
+    """Keep a short choice list as a <select>; make a long one a text field with suggestions."""
+    queryset = field.queryset  # type: ignore[attr-defined]
+    if queryset[: SELECT_LIMIT + 1].count() <= SELECT_LIMIT:
+        return
+    field.widget = forms.TextInput(
+        attrs={
+            "list": f"{name}-options",
+            "autocomplete": "off",
+            "placeholder": gettext("Type a name or code"),
+            "hx-get": reverse("suggestions:filter_options", kwargs={"field": name}),
+            "hx-trigger": "focus once, input changed delay:250ms",
+            "hx-target": f"#{name}-options",
+            "hx-swap": "innerHTML",
+            "hx-push-url": "false",
+            "hx-sync": "this:replace",
+        }
+    )
+    field.long_choices = True  # type: ignore[attr-defined]
 
 
 def _region_choices(user: User) -> list[Region]:
@@ -180,8 +245,8 @@ def _region_choices(user: User) -> list[Region]:
 @require_GET
 def suggestion_list_view(request: HttpRequest) -> HttpResponse:
     filterset, queue, qs = _filtered(request)
-    page = keyset_page(qs, after=_positive_int(request.GET.get("after")))
-    mark_due(page.rows, timezone.localdate())
+    page = keyset_page(qs.only(*LIST_COLUMNS), after=_positive_int(request.GET.get("after")))
+    prepare_rows(page.rows, timezone.localdate())
     query = request.GET.copy()
     query.pop("after", None)
     context = {
@@ -190,12 +255,45 @@ def suggestion_list_view(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "today": timezone.localdate(),
-        "region_choices": _region_choices(request.user),  # type: ignore[arg-type]
         "filters_active": any(k not in {"queue", "after"} and v for k, v in request.GET.items()),
     }
     if request.htmx and request.htmx.target == "results":  # type: ignore[attr-defined]
         return render(request, "suggestions/_results.html", context)
+    context["filter_fields"] = _filter_fields(request, filterset, query)
     return render(request, "suggestions/list.html", context)
+
+
+def _filter_fields(request: HttpRequest, filterset: SuggestionFilter, query: QueryDict) -> SafeString:
+    """The filter form's fields, rendered once per viewer, language and filter values."""
+
+    def render_fields() -> str:
+        _tune_filter_form(filterset.form)
+        context = {"form": filterset.form, "region_choices": _region_choices(request.user)}  # type: ignore[arg-type]
+        return render_to_string("suggestions/_filter_fields.html", context, request=request)
+
+    parts = (request.user.pk, get_language(), query.urlencode())
+    return fragments.cached(FILTER_FORM, parts, render_fields)
+
+
+@login_required
+@require_GET
+def filter_options(request: HttpRequest, field: str) -> HttpResponse:
+    """Up to 20 <option>s for a long filter list, matching what the user has typed."""
+    text = (request.GET.get(field) or "").strip()[:64]
+    options: list[tuple[str, str]]
+    if field == "unit":
+        units = HandlingUnit.objects.filter(is_active=True).order_by("name", "id")
+        if text:
+            units = units.filter(Q(name__icontains=text) | Q(code__istartswith=text))
+        options = [(u.code, u.name) for u in units.only("code", "name")[:OPTION_MATCHES]]
+    elif field == "station":
+        stations = station_list(user=request.user).select_related(None).order_by("name", "id")
+        if text:
+            stations = stations.filter(name__icontains=text)
+        options = [(str(s.pk), s.name) for s in stations.only("id", "name")[:OPTION_MATCHES]]
+    else:
+        raise Http404
+    return render(request, "suggestions/_options.html", {"options": options})
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,6 +26,14 @@ from tests.factories import (
 def _fast_passwords(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.AXES_ENABLED = False  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_space(settings: pytest.FixtureRequest) -> None:
+    """Each test reads and writes its own cache keys: a cached fragment or counter from an
+    earlier test (whose rows were rolled back and whose ids may come again) is never seen."""
+    default = settings.CACHES["default"]  # type: ignore[attr-defined]
+    settings.CACHES = {"default": {**default, "KEY_PREFIX": f"t{uuid.uuid4().hex[:12]}"}}  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

@@ -41,7 +41,7 @@ from suggestions.models import (
     SuggestionEvent,
     SupervisionLevel,
 )
-from tests.factories import SuggestionFactory
+from tests.factories import CategoryFactory, HandlingUnitFactory, SuggestionFactory
 from tests.suggestions.workflow_builders import Cast, build, record, snapshot, state_of
 
 pytestmark = pytest.mark.django_db
@@ -939,3 +939,68 @@ def test_the_export_costs_the_same_however_many_rows(client: Client, cast: Cast)
     many = len(ctx.captured_queries)
     assert few == many
     assert few > 0
+
+
+# --- Long filter lists and the cached filter form -------------------------------------------------
+
+
+def test_a_long_unit_list_becomes_a_typed_field_with_suggestions(client: Client, cast: Cast) -> None:
+    from suggestions.views import SELECT_LIMIT
+
+    for i in range(SELECT_LIMIT + 1):
+        HandlingUnitFactory(code=f"bureau-{i:03d}", name=f"第{i:03d}局", region=cast.world.city)
+    water = HandlingUnitFactory(code="water-works", name="榕州市自来水公司", region=cast.world.city)
+    progressing, _t = build(cast, "in_progress")
+    login(client, cast, "city_committee_staff")
+
+    page = client.get("/suggestions/").content.decode()
+    unit_input = re.search(r'<input[^>]*name="unit"[^>]*>', page)
+    assert unit_input is not None, "a text field, not a <select> of every unit"
+    assert 'list="unit-options"' in unit_input.group(0)
+    assert '<datalist id="unit-options"></datalist>' in page
+    assert "第000局" not in page  # the options are not on the page
+
+    options = client.get("/suggestions/options/unit/?unit=自来水").content.decode()
+    assert f'<option value="{water.code}">榕州市自来水公司</option>' in options
+    assert "第000局" not in options
+    assert client.get("/suggestions/options/unit/?unit=").content.decode().count("<option") == 20
+
+    # The typed code filters as the <select> did.
+    lead = Suggestion.objects.get(pk=progressing.pk).lead_unit
+    assert lead is not None
+    content = client.get(f"/suggestions/?unit={lead.code}").content.decode()
+    assert set(re.findall(r'class="code" href="/suggestions/([A-Z0-9]+)/"', content)) == {progressing.tracking_code}
+
+
+def test_a_short_list_stays_a_select(client: Client, cast: Cast) -> None:
+    login(client, cast, "city_committee_staff")
+    page = client.get("/suggestions/").content.decode()
+    assert re.search(r'<select[^>]*name="unit"', page)
+    assert re.search(r'<select[^>]*name="station"', page)
+
+
+def test_station_suggestions_are_only_the_viewers_stations(client: Client, cast: Cast) -> None:
+    login(client, cast, "station_staff")
+    options = client.get("/suggestions/options/station/?station=").content.decode()
+    assert cast.world.station_a.name in options
+    assert cast.world.station_b.name not in options
+    assert client.get("/suggestions/options/voters/").status_code == 404
+    client.logout()
+    response = client.get("/suggestions/options/unit/")
+    assert response.status_code == 302
+    assert "/login" in response["Location"]
+
+
+def test_the_cached_filter_form_shows_a_new_category_at_once(client: Client, cast: Cast) -> None:
+    login(client, cast, "city_committee_staff")
+    assert "环境保护" not in page_text(client.get("/suggestions/"))
+    assert "环境保护" not in page_text(client.get("/suggestions/"))  # now from the cache
+    CategoryFactory(code="environment", name="环境保护")
+    assert "环境保护" in page_text(client.get("/suggestions/"))
+
+
+def test_the_cached_filter_form_is_each_viewers_own(client: Client, cast: Cast) -> None:
+    login(client, cast, "station_staff")
+    assert f'value="{cast.world.station_b.pk}"' not in client.get("/suggestions/").content.decode()
+    login(client, cast, "city_committee_staff")
+    assert f'value="{cast.world.station_b.pk}"' in client.get("/suggestions/").content.decode()

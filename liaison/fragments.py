@@ -1,0 +1,48 @@
+"""Rendered HTML fragments kept in the shared cache under a version token.
+
+A fragment whose inputs are reference data (categories, units, stations, memberships) is
+rendered once per viewer and reused until a change to that data bumps the token: the filter
+form of the staff lists cost a deep page more than its fifty rows did (Django renders every
+<option> through its own templates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+
+from django.core.cache import cache
+from django.utils.safestring import SafeString
+
+TIMEOUT = 600  # seconds; a missed bump (a raw SQL change) heals by itself within ten minutes
+
+
+def _token_key(name: str) -> str:
+    return f"fragment-version:{name}"
+
+
+def version(name: str) -> str:
+    token = cache.get(_token_key(name))
+    if token is None:
+        token = uuid.uuid4().hex
+        # add() so two processes starting together agree on one token.
+        if not cache.add(_token_key(name), token, None):
+            token = cache.get(_token_key(name)) or token
+    return str(token)
+
+
+def bump(name: str) -> None:
+    """Invalidate every fragment of this name (they are re-rendered on next use)."""
+    cache.set(_token_key(name), uuid.uuid4().hex, None)
+
+
+def cached(name: str, parts: Iterable[object], render: Callable[[], str]) -> SafeString:
+    """The fragment for these parts (viewer, language, parameters), rendered if not cached."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    key = f"fragment:{name}:{version(name)}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = str(render())
+        cache.set(key, html, TIMEOUT)
+    return SafeString(html)
