@@ -8,9 +8,9 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.selectors import user_scope
 from stations.selectors import visit_list
+from suggestions.listing import list_rows, list_values
 from suggestions.queues import COUNT_LIMIT, queue_counts
 from suggestions.selectors import suggestion_list
-from suggestions.views import LIST_COLUMNS, prepare_rows
 
 RECENT = 10
 
@@ -31,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "station_queues": sections.get(Role.STATION_STAFF.value, []),
         "committee_queues": sections.get(Role.COMMITTEE_STAFF.value, []),
         "unit_queues": sections.get(Role.UNIT_STAFF.value, []),
-        "recent": prepare_rows(list(suggestion_list(user=user).only(*LIST_COLUMNS)[:RECENT]), timezone.localdate()),
+        "recent": list_rows(list(list_values(suggestion_list(user=user))[:RECENT]), timezone.localdate()),
         "recent_visits": list(visit_list(user=user)[:5]) if (scope.station_ids or scope.is_admin) else [],
         "today": timezone.localdate(),
     }

@@ -163,6 +163,20 @@ def lookup_key(tracking_code: str) -> str:
     return tracking_code_normalize(typed) or re.sub(r"[^0-9A-Z]", "", typed.upper())[:32]
 
 
+STATUS_COLUMNS = (
+    "tracking_code",
+    "submitter_phone_last4",
+    "submitter_name",
+    "title",
+    "state",
+    "created_at",
+    "reply_due",
+    "reply_text",
+    "rating",
+    "lead_unit__name",
+)
+
+
 def suggestion_lookup(*, tracking_code: str, phone_last4: str) -> Suggestion | None:
     """The suggestion with this tracking code (as typed) if the phone's last four digits match, else None.
 
@@ -171,9 +185,14 @@ def suggestion_lookup(*, tracking_code: str, phone_last4: str) -> Suggestion | N
     """
     code = tracking_code_normalize(unicodedata.normalize("NFKC", tracking_code))
     last4 = _digits(phone_last4)
-    suggestion = (
-        Suggestion.objects.select_related("lead_unit", "category", "region").filter(tracking_code=code or "").first()
+    # Only what the status page shows; no ORDER BY (the code is unique).
+    rows = (
+        Suggestion.objects.select_related("lead_unit")
+        .only(*STATUS_COLUMNS)
+        .filter(tracking_code=code or "")
+        .order_by()[:1]
     )
+    suggestion = next(iter(rows), None)
     stored = suggestion.submitter_phone_last4 if suggestion is not None else ""
     # Compare against a dummy when there is no row, so both cases do the same work.
     match = hmac.compare_digest((stored or "----").encode(), last4.encode())

@@ -41,6 +41,7 @@ from suggestions.errors import WorkflowError
 from suggestions.export import suggestions_workbook
 from suggestions.filters import SuggestionFilter
 from suggestions.forms import ACTION_FORMS, ActionForm, uploads_of
+from suggestions.listing import ListRow, list_rows, list_values
 from suggestions.models import (
     Assignment,
     AssignmentRole,
@@ -50,7 +51,6 @@ from suggestions.models import (
     State,
     Suggestion,
     SuggestionEvent,
-    SupervisionLevel,
 )
 from suggestions.queues import Queue, queue_get, queue_suggestions
 from suggestions.selectors import suggestion_get, suggestion_list
@@ -105,65 +105,20 @@ DEADLINE_FIELDS: tuple[tuple[str, str | Promise], ...] = (
 
 @dataclass
 class Page:
-    rows: list[Suggestion]
+    rows: list[ListRow]
     next_after: int | None
     after: int | None
 
 
 def keyset_page(qs: QuerySet[Suggestion], *, after: int | None, size: int = PAGE_SIZE) -> Page:
-    """One page of newest-first rows below the id `after`: page 5,000 costs what page 1 costs,
+    """One page of newest-first lines below the id `after`: page 5,000 costs what page 1 costs,
     and there is no COUNT; one extra row tells whether there is more."""
     if after is not None:
         qs = qs.filter(pk__lt=after)
-    rows = list(qs.order_by("-id")[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(rows=rows, next_after=rows[-1].pk if more and rows else None, after=after)
-
-
-# What a list row shows; the rest of a suggestion (its text, the voter) stays in the database.
-LIST_COLUMNS = (
-    "tracking_code",
-    "title",
-    "state",
-    "urgency",
-    "supervision_level",
-    "ack_due",
-    "reply_due",
-    "feedback_due",
-    "created_at",
-    "category__name",
-    "region__name",
-    "station__name",
-    "lead_unit__name",
-)
-
-
-def prepare_rows(rows: list[Suggestion], today: dt.date) -> list[Suggestion]:
-    """Give each row what its line in a list shows, computed once here rather than per cell in
-    the template: its page's address, state and supervision labels, the deadline that matters
-    in its state (`due`, and `overdue` when it has passed) and the day it was received."""
-    # One reverse() and one pass over the choices per page, instead of per row.
-    prefix = reverse("suggestions:detail", kwargs={"code": "0"})[:-2]
-    states = {value: str(label) for value, label in State.choices}
-    levels = {value: str(label) for value, label in SupervisionLevel.choices}
-    for row in rows:
-        due = None
-        if row.state == State.ASSIGNED:
-            due = min(d for d in (row.ack_due, row.reply_due) if d) if (row.ack_due or row.reply_due) else None
-        elif row.state == State.IN_PROGRESS:
-            due = row.reply_due
-        elif row.state == State.REPLIED:
-            due = row.feedback_due
-        received = timezone.localtime(row.created_at)
-        row.url = f"{prefix}{row.tracking_code}/"  # type: ignore[attr-defined]
-        row.state_label = states.get(row.state, row.state)  # type: ignore[attr-defined]
-        row.supervision_label = levels.get(row.supervision_level, "")  # type: ignore[attr-defined]
-        row.due = due.isoformat() if due else ""  # type: ignore[attr-defined]
-        row.overdue = bool(due and due < today and row.state in (State.ASSIGNED, State.IN_PROGRESS))  # type: ignore[attr-defined]
-        row.received_iso = received.isoformat(timespec="seconds")  # type: ignore[attr-defined]
-        row.received_on = received.date().isoformat()  # type: ignore[attr-defined]
-    return rows
+    values = list(list_values(qs.order_by("-id"))[: size + 1])
+    more = len(values) > size
+    rows = list_rows(values[:size], timezone.localdate())
+    return Page(rows=rows, next_after=rows[-1].id if more and rows else None, after=after)
 
 
 def _positive_int(value: str | None) -> int | None:
@@ -245,8 +200,7 @@ def _region_choices(user: User) -> list[Region]:
 @require_GET
 def suggestion_list_view(request: HttpRequest) -> HttpResponse:
     filterset, queue, qs = _filtered(request)
-    page = keyset_page(qs.only(*LIST_COLUMNS), after=_positive_int(request.GET.get("after")))
-    prepare_rows(page.rows, timezone.localdate())
+    page = keyset_page(qs, after=_positive_int(request.GET.get("after")))
     query = request.GET.copy()
     query.pop("after", None)
     context = {

@@ -1004,3 +1004,12 @@ def test_the_cached_filter_form_is_each_viewers_own(client: Client, cast: Cast) 
     assert f'value="{cast.world.station_b.pk}"' not in client.get("/suggestions/").content.decode()
     login(client, cast, "city_committee_staff")
     assert f'value="{cast.world.station_b.pk}"' in client.get("/suggestions/").content.decode()
+
+
+def test_list_lines_escape_what_voters_typed(client: Client, cast: Cast) -> None:
+    s = SuggestionFactory(station=cast.world.station_a, title='<script>alert("x")</script> & 路灯')
+    login(client, cast, "station_staff")
+    content = client.get("/suggestions/").content.decode()
+    assert "<script>alert" not in content
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 路灯" in content
+    assert f'href="/suggestions/{s.tracking_code}/"' in content
