@@ -244,6 +244,8 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
 }
+# Open311 request lists asked again within this many seconds come from the cache (0: never).
+OPEN311_LIST_CACHE_SECONDS = env_int("OPEN311_LIST_CACHE_SECONDS", 30, minimum=0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liaison Station Portal API",
     "DESCRIPTION": (

@@ -24,6 +24,23 @@ CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; ch
 # Characters XML 1.0 cannot carry at all; a voter's text may contain them.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
+# In encoded JSON those characters appear as \u00XX escapes or raw (surrogates, U+FFFE, U+FFFF).
+_ILLEGAL_ESCAPE = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-fA-F])")
+
+
+def _json_bytes(data: Any) -> bytes:
+    """Compact JSON, so the C encoder does the work (1,000 requests: ~60 ms indented, ~6 ms
+    not); the slow cleaning pass runs only when the text may hold what XML cannot carry."""
+    body = json.dumps(data, ensure_ascii=False)
+    suspect = ("\\u00" in body and _ILLEGAL_ESCAPE.search(body)) or "\ufffe" in body or "\uffff" in body
+    if not suspect:
+        try:
+            return body.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate
+            pass
+    return json.dumps(_clean_json(data), ensure_ascii=False).encode("utf-8")
+
+
 Item = Mapping[str, Any]
 
 
@@ -80,11 +97,8 @@ def _clean_json(value: Any) -> Any:
 def render(
     fmt: str, root: str, item_tag: str | None, data: Sequence[Item] | Item, *, status: int = 200
 ) -> HttpResponse:
-    if fmt == "json":
-        body = json.dumps(_clean_json(data), ensure_ascii=False, indent=2)
-    else:
-        body = to_xml(root, item_tag, data)
-    return HttpResponse(body.encode("utf-8"), status=status, content_type=CONTENT_TYPES[fmt])
+    body = _json_bytes(data) if fmt == "json" else to_xml(root, item_tag, data).encode("utf-8")
+    return HttpResponse(body, status=status, content_type=CONTENT_TYPES[fmt])
 
 
 def render_errors(fmt: str, status: int, descriptions: Sequence[tuple[int, str]]) -> HttpResponse:

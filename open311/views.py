@@ -9,27 +9,29 @@ format; clients are throttled per address.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.throttling import SimpleRateThrottle
 
 from liaison.rest import flatten_errors
-from open311.formats import FORMATS, render, render_errors
+from open311.formats import CONTENT_TYPES, FORMATS, render, render_errors
 from open311.selectors import (
     MAX_SPAN,
     RequestQuery,
-    public_request,
     request_get,
     request_list,
     service_get,
@@ -229,7 +231,26 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
     )
     if ids and not query.ids:
         return render(fmt, "service_requests", "request", [])
-    return render(fmt, "service_requests", "request", request_list(query))
+    return _cached_list(request, fmt, query)
+
+
+def _cached_list(request: HttpRequest, fmt: str, query: RequestQuery) -> HttpResponse:
+    """The same list asked again within LIST_CACHE_SECONDS is answered from the cache: clients
+    poll the same few queries, and a public feed a few seconds old is what HTTP caches in
+    front of it would serve too. Only public facts are in it."""
+    seconds = settings.OPEN311_LIST_CACHE_SECONDS
+    if seconds <= 0:
+        return render(fmt, "service_requests", "request", request_list(query))
+    raw = "&".join(sorted(f"{k}={v}" for k, values in request.GET.lists() for v in values))
+    key = f"open311:requests:{fmt}:{get_language()}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+    cached = cache.get(key)
+    if cached is None:
+        response = render(fmt, "service_requests", "request", request_list(query))
+        cache.set(key, response.content, seconds)
+    else:
+        response = HttpResponse(cached, content_type=CONTENT_TYPES[fmt])
+    response["Cache-Control"] = f"public, max-age={seconds}"
+    return response
 
 
 def _decimal(raw: str, low: int, high: int) -> Decimal | None:
@@ -329,10 +350,10 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 @open311()
 def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
     code = tracking_code_normalize(request_id)
-    suggestion = request_get(code) if code else None
-    if suggestion is None:
+    found = request_get(code) if code else None
+    if found is None:
         return _error(fmt, 404, _("No service request with this service_request_id."))
-    return render(fmt, "service_requests", "request", [public_request(suggestion)])
+    return render(fmt, "service_requests", "request", [found])
 
 
 @open311()

@@ -154,7 +154,11 @@ def mask_text(text: str, *, names: Iterable[str] = ()) -> str:
     """Mask phone numbers, ID-card numbers, e-mail addresses and the given names inside free text."""
     if not text:
         return text
+    folded = text.casefold()
     for name in sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True):
+        # Most texts do not contain the name at all: skip compiling its pattern then.
+        if not all(ch in folded for ch in name.casefold() if not ch.isspace()):
+            continue
         pattern = _name_pattern(name)
         if pattern is not None:
             text = pattern.sub(mask_name(name), text)

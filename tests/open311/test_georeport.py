@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import time
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -490,8 +491,9 @@ def test_an_administrator_creates_a_key_in_the_admin_and_sees_it_once(
 
 
 def test_listing_requests_costs_the_same_queries_for_many(
-    cast: Cast, client: Client, django_assert_max_num_queries: Any
+    cast: Cast, client: Client, django_assert_max_num_queries: Any, settings: Any
 ) -> None:
+    settings.OPEN311_LIST_CACHE_SECONDS = 0  # count the queries of every list, not the cache's
     for _ in range(3):
         build(cast, "assigned")
     client.get(f"{BASE}/requests.json")
@@ -502,3 +504,23 @@ def test_listing_requests_costs_the_same_queries_for_many(
     with django_assert_max_num_queries(2):
         many = _json(client.get(f"{BASE}/requests.json"))
     assert (len(few), len(many)) == (3, 9)
+
+
+def test_a_list_asked_again_soon_comes_from_the_cache_for_a_short_while(
+    cast: Cast, client: Client, django_assert_num_queries: Any, settings: Any
+) -> None:
+    settings.OPEN311_LIST_CACHE_SECONDS = 1
+    first, _t = build(cast, "assigned")
+    response = client.get(f"{BASE}/requests.json?status=open")
+    assert response["Cache-Control"] == "public, max-age=1"
+    assert [r["service_request_id"] for r in _json(response)] == [first.tracking_code]
+    second, _t = build(cast, "assigned")
+    with django_assert_num_queries(0):
+        again = _json(client.get(f"{BASE}/requests.json?status=open"))
+    assert [r["service_request_id"] for r in again] == [first.tracking_code]  # up to a second old
+    # Another question is answered from the database, and so is the same one once it expired.
+    fresh = _json(client.get(f"{BASE}/requests.json?status=open&service_code={cast.category.code}"))
+    assert {r["service_request_id"] for r in fresh} == {first.tracking_code, second.tracking_code}
+    time.sleep(1.1)
+    later = _json(client.get(f"{BASE}/requests.json?status=open"))
+    assert {r["service_request_id"] for r in later} == {first.tracking_code, second.tracking_code}
