@@ -57,7 +57,13 @@ class Region(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
         if old_path and old_path != self.path:
             for child in Region.objects.filter(path__startswith=old_path).exclude(pk=self.pk).order_by("depth"):
+                child._moved_with_parent = True  # type: ignore[attr-defined]
                 child.save()
+            if not getattr(self, "_moved_with_parent", False):
+                from suggestions.places import refresh_places
+
+                # Its suggestions may now lie in another city or county (the whole subtree at once).
+                refresh_places(self)
 
     def subtree(self) -> models.QuerySet[Region]:
         return Region.objects.filter(path__startswith=self.path)

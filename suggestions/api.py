@@ -10,11 +10,13 @@ someone else changed the suggestion since the client read it, the answer is 409
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -123,6 +125,50 @@ class HandlingUnitSerializer(serializers.ModelSerializer[HandlingUnit]):
 # --- Suggestions: output -------------------------------------------------------------
 
 
+def _datetime(value: dt.datetime | None, tz: dt.tzinfo) -> str | None:
+    """As DRF's DateTimeField writes it (ISO 8601 in the current zone, UTC as Z)."""
+    if not value:
+        return None
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _list_row(s: Suggestion, tz: dt.tzinfo) -> dict[str, Any]:
+    """One row of SuggestionListSerializer, built directly (the fields' order and formats)."""
+    category, region, station, unit = s.category, s.region, s.station, s.lead_unit
+    return {
+        "tracking_code": s.tracking_code,
+        "title": s.title,
+        "state": s.state,
+        "version": s.version,
+        "category": category.code if category else None,
+        "category_name": category.name if category else None,
+        "urgency": s.urgency,
+        "region": region.code,
+        "region_name": region.name,
+        "station": s.station_id,
+        "station_name": station.name if station else None,
+        "channel": s.channel,
+        "lead_unit": unit.code if unit else None,
+        "lead_unit_name": unit.name if unit else None,
+        "supervision_level": s.supervision_level,
+        "ack_due": s.ack_due.isoformat() if s.ack_due else None,
+        "reply_due": s.reply_due.isoformat() if s.reply_due else None,
+        "created_at": _datetime(s.created_at, tz),
+        "updated_at": _datetime(s.updated_at, tz),
+    }
+
+
+class SuggestionRowsSerializer(serializers.ListSerializer[Suggestion]):
+    """A page of the list: the same output as serialising field by field (a test holds them
+    equal), in a fraction of the time; DRF's per-field machinery was a fifth of a page."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        rows = data.all() if hasattr(data, "all") else data
+        tz = timezone.get_current_timezone()
+        return [_list_row(s, tz) for s in rows]
+
+
 class SuggestionListSerializer(serializers.ModelSerializer[Suggestion]):
     category: serializers.SlugRelatedField[Category] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
@@ -160,6 +206,7 @@ class SuggestionListSerializer(serializers.ModelSerializer[Suggestion]):
             "updated_at",
         ]
         read_only_fields = fields
+        list_serializer_class = SuggestionRowsSerializer
 
 
 class AssignmentSerializer(serializers.ModelSerializer[Assignment]):
@@ -177,6 +224,29 @@ class ExtensionRequestSerializer(serializers.ModelSerializer[ExtensionRequest]):
         model = ExtensionRequest
         fields = ["id", "days", "reason", "requested_at", "status", "decided_at", "decision_note"]
         read_only_fields = fields
+
+
+LIST_COLUMNS = (
+    "tracking_code",
+    "title",
+    "state",
+    "version",
+    "urgency",
+    "station",
+    "channel",
+    "supervision_level",
+    "ack_due",
+    "reply_due",
+    "created_at",
+    "updated_at",
+    "category__code",
+    "category__name",
+    "region__code",
+    "region__name",
+    "station__name",
+    "lead_unit__code",
+    "lead_unit__name",
+)
 
 
 class SuggestionDetailSerializer(SuggestionListSerializer):
@@ -241,6 +311,7 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
             "allowed_actions",
         ]
         read_only_fields = fields
+        list_serializer_class = serializers.ListSerializer  # type: ignore[assignment]
 
     @extend_schema_field(AssignmentSerializer(many=True))
     def get_assignments(self, obj: Suggestion) -> list[dict[str, Any]]:
@@ -723,7 +794,11 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
         return SuggestionListSerializer if self.action == "list" else SuggestionDetailSerializer
 
     def get_queryset(self) -> QuerySet[Suggestion]:
-        return suggestion_list(user=self.request.user)
+        qs = suggestion_list(user=self.request.user)
+        if self.action == "list":
+            # Only the list's columns: the text, the voter and the related rows' other columns stay.
+            qs = qs.only(*LIST_COLUMNS)
+        return qs
 
     def get_object(self) -> Suggestion:
         code = tracking_code_normalize(str(self.kwargs.get(self.lookup_url_kwarg, "")))

@@ -29,6 +29,7 @@ from suggestions.models import (
     SupervisionLevel,
     UnitKind,
 )
+from suggestions.places import place_filter
 from suggestions.tracking import tracking_code_normalize
 
 
@@ -117,7 +118,7 @@ class SuggestionFilter(django_filters.FilterSet):
     def filter_region(self, queryset: QuerySet[Suggestion], name: str, value: Region | None) -> QuerySet[Suggestion]:
         if value is None:
             return queryset
-        return queryset.filter(region__in=Region.objects.filter(path__startswith=value.path).values("id"))
+        return queryset.filter(place_filter(value))
 
     def filter_unit(
         self, queryset: QuerySet[Suggestion], name: str, value: HandlingUnit | None

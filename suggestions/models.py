@@ -153,6 +153,29 @@ class Suggestion(models.Model):
     region = models.ForeignKey(
         "stations.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="suggestions"
     )
+    # The region's city and county, kept beside it (suggestions.places): a city's or a district's
+    # suggestions are then one index range in id order, where the region subtree is hundreds of
+    # villages whose rows had to be gathered and sorted.
+    city = models.ForeignKey(
+        "stations.Region",
+        verbose_name=_("city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
+    county = models.ForeignKey(
+        "stations.Region",
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+    )
     address = models.CharField(_("location"), max_length=255, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -298,6 +321,8 @@ class Suggestion(models.Model):
             models.Index(fields=["station", "state", "-id"], name="sugg_station_state_idx"),
             models.Index(fields=["lead_unit", "state", "-id"], name="sugg_unit_state_idx"),
             models.Index(fields=["region", "state", "-id"], name="sugg_region_state_idx"),
+            models.Index(fields=["city", "state", "-id"], name="sugg_city_state_idx"),
+            models.Index(fields=["county", "state", "-id"], name="sugg_county_state_idx"),
             models.Index(fields=["state", "reply_due"], name="sugg_state_reply_due_idx"),
             models.Index(fields=["state", "ack_due"], name="sugg_state_ack_due_idx"),
             models.Index(fields=["representative", "-id"], name="sugg_rep_idx"),
@@ -312,6 +337,11 @@ class Suggestion(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         digits = "".join(ch for ch in self.submitter_phone if ch.isdigit())
         self.submitter_phone_last4 = digits[-4:]
+        update_fields = kwargs.get("update_fields")
+        if self.region_id is not None and (update_fields is None or "region" in update_fields):  # type: ignore[operator]
+            from suggestions.places import city_and_county
+
+            self.city_id, self.county_id = city_and_county(self.region)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 

@@ -45,7 +45,7 @@ def suggestion_get(*, user: User | AnonymousUser, tracking_code: str) -> Suggest
     """The suggestion if the user may see it; raises Suggestion.DoesNotExist otherwise (→ 404)."""
     return (
         Suggestion.objects.filter(suggestion_scope_q(user=user))
-        .select_related("category", "region", "station", "lead_unit", "representative", "merged_into")
+        .select_related("category", "region", "station", "lead_unit", "proposed_unit", "representative", "merged_into")
         .get(tracking_code=tracking_code)
     )
 

@@ -80,6 +80,7 @@ from suggestions.models import (
     SupervisionLevel,
     Urgency,
 )
+from suggestions.places import city_and_county
 from suggestions.tracking import tracking_code_new
 
 # ---------------------------------------------------------------------------------------------
@@ -606,7 +607,8 @@ def suggestion_sort(
     row.urgency = urgency
     if region is not None:
         row.region = region
-    _save(ctx, "state", "category", "urgency", "region", "merged_into")
+        row.city_id, row.county_id = city_and_county(region)
+    _save(ctx, "state", "category", "urgency", "region", "city", "county", "merged_into")
     if merge_into is not None:
         assert row.merged_into is not None
         _event(

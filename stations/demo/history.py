@@ -60,12 +60,13 @@ def _columns(names: str) -> tuple[str, ...]:
 
 SUGGESTION = Table(
     Suggestion,
-    _columns("""id tracking_code title content category_id urgency region_id address latitude longitude submitter_name
-    submitter_phone submitter_phone_last4 submitter_email submitter_address consent_to_publish station_id visit_id
-    representative_id channel recorded_by_id state version route route_note proposed_unit_id lead_unit_id assigned_at
-    ack_due acknowledged_at reply_due feedback_due follow_up_due deadline_basis extension_days supervision_level
-    reply_category reply_text replied_at resolved_on_spot rating feedback_text feedback_at rehandle_count closed_at
-    close_note is_published published_at merged_into_id formal_reference escalated_to created_at updated_at"""),
+    _columns("""id tracking_code title content category_id urgency region_id city_id county_id address latitude
+    longitude submitter_name submitter_phone submitter_phone_last4 submitter_email submitter_address consent_to_publish
+    station_id visit_id representative_id channel recorded_by_id state version route route_note proposed_unit_id
+    lead_unit_id assigned_at ack_due acknowledged_at reply_due feedback_due follow_up_due deadline_basis
+    extension_days supervision_level reply_category reply_text replied_at resolved_on_spot rating feedback_text
+    feedback_at rehandle_count closed_at close_note is_published published_at merged_into_id formal_reference
+    escalated_to created_at updated_at"""),
 )
 # Rows nothing refers to take their ids from the database.
 EVENT = Table(
@@ -958,6 +959,8 @@ class HistoryMaker:
                 category_id,
                 urgency,
                 place.region_id,
+                place.city_id,
+                place.county_id,
                 address,
                 lat,
                 lng,

@@ -74,6 +74,8 @@ class Place:
     """A village or community where a problem is; carries the names templates need."""
 
     region_id: int
+    city_id: int
+    county_id: int
     name: str
     township: str
     district: str
@@ -388,6 +390,8 @@ def build_world(
                     places.append(
                         Place(
                             region_id=v_id,
+                            city_id=city_id,
+                            county_id=district_id,
                             name=v_name,
                             township=t_name,
                             district=d_plan.name,

@@ -232,3 +232,20 @@ def test_a_suggestion_detail_costs_the_same_however_long_its_history(cast: Cast)
         counts.append(len(sql))
     assert counts[0] == counts[1]
     assert counts[1] <= 12
+
+
+def test_a_list_page_says_what_each_suggestion_says_on_its_own(world: World, admin_user: User) -> None:
+    """The list's rows are built directly for speed; each must equal DRF's field-by-field output."""
+    from suggestions.api import SuggestionListSerializer
+    from suggestions.models import Suggestion
+
+    _many(world, admin_user)
+    SuggestionFactory(station=None, region=world.district_b, category=None, lead_unit=None, channel="online")
+    SuggestionFactory(station=world.station_a, supervision_level=2, urgency="urgent")
+    body = token_client(admin_user).get("/api/v1/suggestions/?page_size=100").json()
+    listed = {row["tracking_code"]: row for row in body["results"]}
+    assert len(listed) == Suggestion.objects.count() >= ROWS + 2
+    for suggestion in Suggestion.objects.select_related("category", "region", "station", "lead_unit"):
+        alone = dict(SuggestionListSerializer(suggestion).data)  # DRF, field by field
+        assert listed[suggestion.tracking_code] == alone
+        assert list(listed[suggestion.tracking_code]) == list(alone)  # same order of fields

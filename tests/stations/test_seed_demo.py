@@ -353,3 +353,14 @@ def test_generated_tracking_codes_are_unique_readable_codes() -> None:
     assert len(set(codes)) == len(codes)
     assert all(tracking_code_normalize(code) == code for code in codes)
     assert not set("01OIL").intersection("".join(codes))
+
+
+def test_every_suggestion_knows_the_city_and_county_of_its_region(demo: None) -> None:
+    from suggestions.places import city_and_county
+
+    suggestions = list(Suggestion.objects.select_related("region"))
+    assert suggestions
+    by_region = {s.region_id: city_and_county(s.region) for s in suggestions}
+    wrong = [s.tracking_code for s in suggestions if (s.city_id, s.county_id) != by_region[s.region_id]]
+    assert wrong == []
+    assert any(s.county_id is not None for s in suggestions)
