@@ -40,6 +40,27 @@ def _stations(request: HttpRequest | None) -> QuerySet[Station]:
     return station_list(user=request.user).order_by("name", "id")
 
 
+class StationChoiceField(django_filters.fields.ModelChoiceField):
+    """A station by id, or by its exact name as picked from the typed field's suggestions."""
+
+    def to_python(self, value: object) -> Station | None:
+        text = str(value or "").strip()
+        if text and not text.isdigit():
+            named = list(self.queryset.filter(name=text)[:2])
+            if len(named) == 1:
+                station: Station = named[0]
+                return station
+            raise forms.ValidationError(
+                _("No single station of yours has this name: pick one from the list."), code="invalid_choice"
+            )
+        found: Station | None = super().to_python(value)
+        return found
+
+
+class StationFilter(django_filters.ModelChoiceFilter):
+    field_class = StationChoiceField
+
+
 def overdue_q(today: dt.date | None = None) -> Q:
     """Suggestions whose acknowledgement or reply deadline has passed (today in Asia/Shanghai).
 
@@ -73,8 +94,10 @@ class SuggestionFilter(django_filters.FilterSet):
         widget=forms.TextInput,
         help_text=_("Official code of a region; the region and every region below it match."),
     )
-    station = django_filters.ModelChoiceFilter(
-        label=_("Station"), queryset=_stations, help_text=_("Station id, one of your stations.")
+    station = StationFilter(
+        label=_("Station"),
+        queryset=_stations,
+        help_text=_("Station id, or its exact name; one of your stations."),
     )
     unit = django_filters.ModelChoiceFilter(
         label=_("Handling unit"),
@@ -98,11 +121,12 @@ class SuggestionFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"),
         method="filter_overdue",
-        widget=forms.NullBooleanSelect,
+        widget=forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))]),
         help_text=_("True: acknowledgement or reply deadline has passed; false: it has not."),
     )
-    supervision_level = django_filters.TypedChoiceFilter(
-        label=_("Supervision level"), choices=SupervisionLevel.choices, coerce=int
+    # With a blank "any" choice: a form submitted untouched must not filter for "none".
+    supervision_level = django_filters.ChoiceFilter(
+        label=_("Supervision level"), choices=SupervisionLevel.choices, empty_label=_("Any")
     )
     q = django_filters.CharFilter(
         label=_("Search"),

@@ -152,6 +152,9 @@ def _tune_filter_form(form: forms.Form) -> None:
         widget.input_type = "date"
     form.fields["q"].widget.attrs.update({"type": "search", "placeholder": gettext("Title words or tracking code")})
     form.fields["region"].widget.attrs.update({"list": "region-codes", "inputmode": "numeric"})
+    # The API's wording ("true/false", parameter names) means nothing on the form.
+    for name in ("overdue", "created", "station", "unit", "category", "state"):
+        form.fields[name].help_text = ""
     for name in ("unit", "station"):
         _compact_choices(form.fields[name], name)
 
@@ -186,6 +189,8 @@ def _compact_choices(field: forms.Field, name: str) -> None:
 def _region_choices(user: User) -> list[Region]:
     """Regions offered as suggestions in the region filter: the top of the user's subtrees."""
     scope = user_scope(user)
+    if scope.is_admin:
+        return list(Region.objects.filter(depth__lte=2).order_by("path").only("code", "name", "depth", "path")[:300])
     if not scope.region_paths:
         return []
     min_depth = min(p.count("/") for p in scope.region_paths) - 1
@@ -212,6 +217,9 @@ def suggestion_list_view(request: HttpRequest) -> HttpResponse:
         "filters_active": any(k not in {"queue", "after"} and v for k, v in request.GET.items()),
     }
     if request.htmx and request.htmx.target == "results":  # type: ignore[attr-defined]
+        if filterset.errors:
+            # The fields are redrawn too (out of band), so the wrong one is marked.
+            context["filter_fields_oob"] = _filter_fields(request, filterset, query)
         return render(request, "suggestions/_results.html", context)
     context["filter_fields"] = _filter_fields(request, filterset, query)
     return render(request, "suggestions/list.html", context)
@@ -241,10 +249,14 @@ def filter_options(request: HttpRequest, field: str) -> HttpResponse:
             units = units.filter(Q(name__icontains=text) | Q(code__istartswith=text))
         options = [(u.code, u.name) for u in units.only("code", "name")[:OPTION_MATCHES]]
     elif field == "station":
-        stations = station_list(user=request.user).select_related(None).order_by("name", "id")
+        stations = station_list(user=request.user).order_by("name", "id")
         if text:
             stations = stations.filter(name__icontains=text)
-        options = [(str(s.pk), s.name) for s in stations.only("id", "name")[:OPTION_MATCHES]]
+        # The name is what the field shows once picked; names are unique within a region.
+        options = [
+            (s.name, s.region.name)
+            for s in stations.select_related("region").only("name", "region__name")[:OPTION_MATCHES]
+        ]
     else:
         raise Http404
     return render(request, "suggestions/_options.html", {"options": options})

@@ -790,7 +790,7 @@ def test_an_invalid_filter_says_so_and_lists_nothing(client: Client, cast: Cast)
     login(client, cast, "committee_staff")
     response = client.get("/suggestions/?region=999999999")
     text = page_text(response)
-    assert _("Correct the filters marked below.") in text
+    assert _("Correct the filters marked above.") in text
     assert re.findall(r'class="code" href=', response.content.decode()) == []
 
 
@@ -1013,3 +1013,38 @@ def test_list_lines_escape_what_voters_typed(client: Client, cast: Cast) -> None
     assert "<script>alert" not in content
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 路灯" in content
     assert f'href="/suggestions/{s.tracking_code}/"' in content
+
+
+def test_the_filter_form_submitted_untouched_hides_nothing(client: Client, cast: Cast) -> None:
+    urged, _t = build(cast, "assigned")
+    Suggestion.objects.filter(pk=urged.pk).update(supervision_level=SupervisionLevel.KEY)
+    plain = SuggestionFactory(station=cast.world.station_a)
+    login(client, cast, "city_committee_staff")
+    page = client.get("/suggestions/").content.decode()
+    # Every select starts blank ("any"), so an untouched form sends empty values.
+    assert re.search(r'<select name="supervision_level"[^>]*>\s*<option value="" selected>', page)
+    assert re.search(r'<select name="overdue"[^>]*>\s*<option value="" selected>', page)
+    # What the browser sends for it (unchecked state boxes send nothing).
+    untouched = (
+        "region=&station=&unit=&category=&channel=&created_after=&created_before=&overdue=&supervision_level=&q="
+    )
+    content = client.get(f"/suggestions/?{untouched}").content.decode()
+    codes = set(re.findall(r'class="code" href="/suggestions/([A-Z0-9]+)/"', content))
+    assert {urged.tracking_code, plain.tracking_code} <= codes
+
+
+def test_a_station_is_picked_by_its_name_and_a_wrong_name_is_marked(client: Client, cast: Cast) -> None:
+    mine = SuggestionFactory(station=cast.world.station_b, title="桥面破损")
+    SuggestionFactory(station=cast.world.station_a)
+    login(client, cast, "city_committee_staff")
+    content = client.get("/suggestions/", {"station": cast.world.station_b.name}).content.decode()
+    assert set(re.findall(r'class="code" href="/suggestions/([A-Z0-9]+)/"', content)) == {mine.tracking_code}
+    response = client.get(
+        "/suggestions/", {"station": "没有这个站"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+    text = page_text(response)
+    assert _("Correct the filters marked above.") in text
+    # The fields come back out of band with the wrong one marked.
+    assert 'id="filter-fields" hx-swap-oob="true"' in text
+    assert "field-station has-error" in text
+    assert _("No single station of yours has this name: pick one from the list.") in text
