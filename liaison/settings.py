@@ -103,15 +103,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
-elif env_bool("DB_PREPARED_STATEMENTS", True):
-    # Server-side parameters, and a statement run five times on a connection is kept prepared:
-    # planning a suggestion page's seven-table join took 5 ms of PostgreSQL's time, running it
-    # 0.6 ms. Turn off behind a transaction-mode pooler (PgBouncer without prepared statements).
-    DATABASES["default"]["OPTIONS"] = {
-        **dict(DATABASES["default"].get("OPTIONS") or {}),  # type: ignore[call-overload]
-        "server_side_binding": True,
-        "prepare_threshold": 5,
-    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ----------------------------------------------------------

@@ -92,17 +92,3 @@ def test_every_environment_variable_is_documented_in_env_example() -> None:
     documented = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert used, "no settings read from the environment?"
     assert used - documented == set()
-
-
-@pytest.mark.parametrize(("value", "prepared"), [("", "True 5"), ("0", "None None")])
-def test_prepared_statements_on_postgresql_unless_turned_off(value: str, prepared: str) -> None:
-    code = (
-        "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS'];"
-        "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
-    )
-    env = {"DEBUG": "1", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"}
-    if value:
-        env["DB_PREPARED_STATEMENTS"] = value
-    result = run_manage("shell", "-c", code, **env)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == prepared
