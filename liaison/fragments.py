@@ -16,6 +16,9 @@ from django.core.cache import cache
 from django.utils.safestring import SafeString
 
 TIMEOUT = 600  # seconds; a missed bump (a raw SQL change) heals by itself within ten minutes
+# Each process keeps its own fragments: after a deploy the new code never reads a fragment
+# rendered by the old one (a changed template or form would otherwise show for ten minutes).
+PROCESS = uuid.uuid4().hex[:12]
 
 
 def _token_key(name: str) -> str:
@@ -40,7 +43,7 @@ def bump(name: str) -> None:
 def cached(name: str, parts: Iterable[object], render: Callable[[], str]) -> SafeString:
     """The fragment for these parts (viewer, language, parameters), rendered if not cached."""
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
-    key = f"fragment:{name}:{version(name)}:{digest}"
+    key = f"fragment:{name}:{PROCESS}:{version(name)}:{digest}"
     html = cache.get(key)
     if html is None:
         html = str(render())

@@ -155,6 +155,7 @@ def _tune_filter_form(form: forms.Form) -> None:
     # The API's wording ("true/false", parameter names) means nothing on the form.
     for name in ("overdue", "created", "station", "unit", "category", "state"):
         form.fields[name].help_text = ""
+        form[name].help_text = ""  # a BoundField made during validation keeps its own copy
     for name in ("unit", "station"):
         _compact_choices(form.fields[name], name)
 

@@ -1048,3 +1048,12 @@ def test_a_station_is_picked_by_its_name_and_a_wrong_name_is_marked(client: Clie
     assert 'id="filter-fields" hx-swap-oob="true"' in text
     assert "field-station has-error" in text
     assert _("No single station of yours has this name: pick one from the list.") in text
+
+
+def test_the_filter_form_speaks_to_people_not_to_api_clients(client: Client, cast: Cast) -> None:
+    login(client, cast, "city_committee_staff")
+    for url in ("/suggestions/", "/suggestions/?station=没有这个站&overdue=true"):
+        text = page_text(client.get(url))
+        assert _("Dates received, inclusive: created_after and created_before (YYYY-MM-DD).") not in text
+        assert _("True: acknowledgement or reply deadline has passed; false: it has not.") not in text
+        assert _("Title words or tracking code") in text
