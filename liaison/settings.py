@@ -287,9 +287,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Security ---------------------------------------------------------------
-# Sessions are read from Redis and written through to PostgreSQL: one query less on every
-# staff page, and nobody is logged out when Redis restarts.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+# Sessions stay in the database alone: read through Redis (cached_db) they saved a query per
+# page, but staff could not work while Redis was down (tests/notifications/test_worker_e2e.py).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
