@@ -8,6 +8,7 @@ format; clients are throttled per address.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -243,10 +244,14 @@ def _cached_list(request: HttpRequest, fmt: str, query: RequestQuery) -> HttpRes
         return render(fmt, "service_requests", "request", request_list(query))
     raw = "&".join(sorted(f"{k}={v}" for k, values in request.GET.lists() for v in values))
     key = f"open311:requests:{fmt}:{get_language()}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except Exception:  # without the cache (Redis down) every list is computed
+        cached = None
     if cached is None:
         response = render(fmt, "service_requests", "request", request_list(query))
-        cache.set(key, response.content, seconds)
+        with contextlib.suppress(Exception):
+            cache.set(key, response.content, seconds)
     else:
         response = HttpResponse(cached, content_type=CONTENT_TYPES[fmt])
     response["Cache-Control"] = f"public, max-age={seconds}"

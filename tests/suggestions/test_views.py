@@ -1057,3 +1057,20 @@ def test_the_filter_form_speaks_to_people_not_to_api_clients(client: Client, cas
         assert _("Dates received, inclusive: created_after and created_before (YYYY-MM-DD).") not in text
         assert _("True: acknowledgement or reply deadline has passed; false: it has not.") not in text
         assert _("Title words or tracking code") in text
+
+
+def test_lists_work_while_the_cache_is_down(client: Client, cast: Cast, settings: Any) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on: every cache call fails
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    SuggestionFactory(station=cast.world.station_a, title="缓存停了也能看")
+    login(client, cast, "city_committee_staff")  # the session lives in the database
+    settings.CACHES = {"default": {"BACKEND": "liaison.cache.RedisCache", "LOCATION": f"redis://127.0.0.1:{dead}/0"}}
+    CategoryFactory(code="water", name="供水")  # invalidating the cached form cannot fail either
+    response = client.get("/suggestions/")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "缓存停了也能看" in text
+    assert "供水" in text
