@@ -29,9 +29,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenario")
     parser.add_argument("-n", type=int, default=30, help="requests to time (after 3 to warm)")
     parser.add_argument("--top", type=int, default=25, help="functions to list; 0 for none")
-    parser.add_argument(
-        "--writes", action="store_true", help="profile a write scenario on its probe suggestions (changes them)"
-    )
     args = parser.parse_args(argv)
     from bench.run import server_env
 
@@ -47,17 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     scenario = next((s for s in specs["scenarios"] if s["name"] == args.scenario), None)
     if scenario is None or not scenario.get("available"):
         raise SystemExit(f"no available scenario {args.scenario!r}")
-    requests = scenario["requests"]
     if scenario["kind"] == "write":
-        if not args.writes:
-            raise SystemExit("writes change the data: pass --writes to use the scenario's probe suggestions")
-        # Each probe suggestion takes the action once; the next `make bench` prepares new ones.
-        requests = scenario["probe"]
+        # Each write target is used once, by the query-count pass and the load: none is left here.
+        raise SystemExit("writes change the data; profile reads only")
+    requests = scenario["requests"]
     headers = scenario.get("headers", {})
     client = _client()
     for request in requests[:3]:
         _send(client, request, headers)
-    batch = requests[3 : 3 + args.n] if scenario["kind"] == "write" else islice(cycle(requests[3:] or requests), args.n)
+    batch = islice(cycle(requests[3:] or requests), args.n)
     timings: list[float] = []
     db: list[float] = []
     profiler = cProfile.Profile()
