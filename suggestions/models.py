@@ -264,10 +264,32 @@ class Suggestion(models.Model):
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     resolved_on_spot = models.BooleanField(_("resolved on the spot"), default=False)
 
+    # The voter's rating of the latest answer (its round's Feedback row holds the detail).
     rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices, blank=True)
     feedback_text = models.TextField(_("feedback"), blank=True)
     feedback_at = models.DateTimeField(_("feedback at"), null=True, blank=True)
     rehandle_count = models.PositiveSmallIntegerField(_("re-handling count"), default=0)
+
+    # Case facts: derived from the rounds (Reply, Feedback, lead Assignment rows) by
+    # suggestions.casefile.case_facts after every round, so a dashboard sums columns
+    # instead of joining the rounds of a million cases. Never written anywhere else.
+    first_rating = models.CharField(
+        _("voter's rating of the first answer"), max_length=16, choices=Rating.choices, blank=True, editable=False
+    )
+    rep_rating = models.CharField(
+        _("representative's rating of the latest answer"),
+        max_length=16,
+        choices=Rating.choices,
+        blank=True,
+        editable=False,
+    )
+    answers = models.PositiveSmallIntegerField(_("answers given"), default=0, editable=False)
+    answers_with_due = models.PositiveSmallIntegerField(_("answers with a deadline"), default=0, editable=False)
+    answers_on_time = models.PositiveSmallIntegerField(_("answers on time"), default=0, editable=False)
+    answers_timed = models.PositiveSmallIntegerField(_("answers with a known duration"), default=0, editable=False)
+    answer_working_days = models.PositiveIntegerField(_("working days taken by the answers"), default=0, editable=False)
+    acks_with_due = models.PositiveSmallIntegerField(_("acknowledgements with a deadline"), default=0, editable=False)
+    acks_on_time = models.PositiveSmallIntegerField(_("acknowledgements on time"), default=0, editable=False)
 
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     close_note = models.TextField(_("closing note"), blank=True)
@@ -361,8 +383,13 @@ class Assignment(models.Model):
     )
     role = models.CharField(_("role"), max_length=8, choices=AssignmentRole.choices)
     due = models.DateField(_("due"), null=True, blank=True)
+    # The latest opinion of a co-unit; every version is a CoOpinion row.
     opinion = models.TextField(_("opinion"), blank=True)
     opinion_at = models.DateTimeField(_("opinion given at"), null=True, blank=True)
+    # A lead unit's acknowledgement of this hand-over, against the deadline set with it.
+    ack_due = models.DateField(_("acknowledge by"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_late = models.BooleanField(_("acknowledged late"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -570,3 +597,182 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+# ---------------------------------------------------------------------------------------------
+# The case file 督办档案: every round kept, append-only (DESIGN §2, issue 14)
+# ---------------------------------------------------------------------------------------------
+
+
+class Reply(models.Model):
+    """One answer 答复: a unit's reply or an on-the-spot resolution. A re-handling round adds
+    a new row; no row is ever changed after it is written."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="replies"
+    )
+    round = models.PositiveSmallIntegerField(_("round"))
+    unit = models.ForeignKey(
+        HandlingUnit,
+        verbose_name=_("handling unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replies",
+    )
+    resolved_on_spot = models.BooleanField(_("resolved on the spot"), default=False)
+    category = models.CharField(_("reply category"), max_length=1, choices=ReplyCategory.choices)
+    text = models.TextField(_("reply"))
+    follow_up_due = models.DateField(_("follow-up report by"), null=True, blank=True)
+    # The deadline in force when the answer was given (after any approved extension).
+    due = models.DateField(_("deadline in force"), null=True, blank=True)
+    on_time = models.BooleanField(_("on time"), null=True, blank=True)
+    # When this round's handling started: the hand-over, or the dissatisfied rating that reopened it.
+    started_on = models.DateField(_("round started on"), null=True, blank=True)
+    working_days = models.PositiveSmallIntegerField(_("working days taken"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    event = models.OneToOneField(
+        SuggestionEvent,
+        verbose_name=_("event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reply",
+    )
+    # Kept before the case file existed: the text of an earlier round was overwritten then.
+    text_lost = models.BooleanField(_("text not kept"), default=False)
+
+    class Meta:
+        verbose_name = _("reply round")
+        verbose_name_plural = _("reply rounds")
+        ordering = ["suggestion", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["suggestion", "round"], name="reply_one_per_round"),
+            models.CheckConstraint(condition=Q(round__gte=1), name="reply_round_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} #{self.round} {self.category}"
+
+
+class FeedbackParty(models.TextChoices):
+    VOTER = "voter", _("Voter")
+    REPRESENTATIVE = "representative", _("Representative")
+
+
+class FeedbackVia(models.TextChoices):
+    LINK = "link", _("By the voter's link")
+    CALL_BACK = "call_back", _("Call-back recorded by staff")
+    REPRESENTATIVE = "representative", _("By the receiving representative")
+
+
+class Feedback(models.Model):
+    """One rating of one answer: the voter's (选民评, by link or a staff call-back) or the
+    receiving representative's (代表评). One per party and answer."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="feedbacks"
+    )
+    reply = models.ForeignKey(Reply, verbose_name=_("answer"), on_delete=models.CASCADE, related_name="feedbacks")
+    party = models.CharField(_("whose rating"), max_length=16, choices=FeedbackParty.choices)
+    via = models.CharField(_("recorded"), max_length=16, choices=FeedbackVia.choices)
+    rating = models.CharField(_("rating"), max_length=16, choices=Rating.choices)
+    text = models.TextField(_("comment"), blank=True)
+    # What the rating did: closed, rehandling, reproposed, committee_decision, or recorded (no change).
+    outcome = models.CharField(_("outcome"), max_length=24, blank=True)
+    given_at = models.DateTimeField(_("given at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["suggestion", "given_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reply", "party"], name="feedback_once_per_party_and_answer"),
+        ]
+        indexes = [models.Index(fields=["suggestion", "given_at"], name="feedback_suggestion_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} {self.party} {self.rating}"
+
+
+class CoOpinion(models.Model):
+    """A co-unit's opinion to the lead unit; a revision is a new row."""
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="opinions"
+    )
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="co_opinions"
+    )
+    unit = models.ForeignKey(HandlingUnit, verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("opinion"))
+    due = models.DateField(_("due"), null=True, blank=True)
+    late = models.BooleanField(_("late"), default=False)
+    given_at = models.DateTimeField(_("given at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("given by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("co-unit opinion")
+        verbose_name_plural = _("co-unit opinions")
+        ordering = ["suggestion", "given_at", "id"]
+        indexes = [models.Index(fields=["suggestion", "given_at"], name="co_opinion_suggestion_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} {self.unit_id}"
+
+
+class FollowUpReport(models.Model):
+    """A progress report 跟踪办理 after a "B" answer, until the problem is solved."""
+
+    suggestion = models.ForeignKey(
+        Suggestion, verbose_name=_("suggestion"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    reply = models.ForeignKey(
+        Reply, verbose_name=_("answer"), on_delete=models.CASCADE, null=True, blank=True, related_name="follow_ups"
+    )
+    text = models.TextField(_("progress"))
+    solved = models.BooleanField(_("solved"), default=False)
+    due = models.DateField(_("was due"), null=True, blank=True)
+    next_due = models.DateField(_("next report by"), null=True, blank=True)
+    late = models.BooleanField(_("late"), default=False)
+    reported_at = models.DateTimeField(_("reported at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("follow-up report")
+        verbose_name_plural = _("follow-up reports")
+        ordering = ["suggestion", "reported_at", "id"]
+        indexes = [models.Index(fields=["suggestion", "reported_at"], name="follow_up_suggestion_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.suggestion_id} {self.reported_at:%Y-%m-%d}"

@@ -52,6 +52,7 @@ from accounts.selectors import Scope, user_scope
 from notifications.services import outbox_enqueue
 from representatives.models import Representative
 from stations.models import Region, Station, VisitChannel, VoterVisit
+from suggestions.casefile import FACT_FIELDS, case_facts_refresh
 from suggestions.deadlines import (
     SOURCE_MANUAL,
     DeadlineBasis,
@@ -66,12 +67,18 @@ from suggestions.models import (
     Attachment,
     CalendarYear,
     Category,
+    CoOpinion,
     ExtensionRequest,
     ExtensionStatus,
+    Feedback,
+    FeedbackParty,
     FeedbackToken,
+    FeedbackVia,
+    FollowUpReport,
     HandlingUnit,
     HolidayOverride,
     Rating,
+    Reply,
     ReplyCategory,
     Route,
     State,
@@ -142,9 +149,13 @@ TRANSITIONS: dict[str, Transition] = {
             [S.REPLIED],
             # proposed: dissatisfied with an on-the-spot resolution, which has no unit to re-handle it
             [S.CLOSED, S.IN_PROGRESS, S.PROPOSED, S.REPLIED],
-            [P.VOTER, P.REPRESENTATIVE, P.STATION, P.COMMITTEE],
-            _("Record feedback"),
+            # 选民评: the voter by link, or staff recording the voter's call-back.
+            [P.VOTER, P.STATION, P.COMMITTEE],
+            _("Record the voter's rating"),
         ),
+        # 代表评: the receiving representative's own rating of the latest answer; it is kept
+        # beside the voter's and never moves the case.
+        _t("rate_as_representative", [S.REPLIED, S.CLOSED], [], [P.REPRESENTATIVE], _("Rate as representative")),
         _t("close", [S.REPLIED], [S.CLOSED], [P.COMMITTEE], _("Close")),
         _t("publish", [S.CLOSED], [], [P.COMMITTEE], _("Publish")),
     ]
@@ -351,8 +362,9 @@ def _set_feedback_due(ctx: _Ctx) -> None:
 
 
 def _answer(ctx: _Ctx, *, category: str, text: str, extra_fields: tuple[str, ...] = ()) -> None:
-    """Record an answer (a unit's reply or an on-the-spot resolution): state replied, a fresh
-    feedback deadline, and any earlier rating cleared. Saves `extra_fields` with it."""
+    """Record an answer (a unit's reply or an on-the-spot resolution) on the suggestion: state
+    replied, a fresh feedback deadline, and the latest rating cleared (the earlier round keeps
+    its own in the case file). Saves `extra_fields` with it; `_keep_round` writes the round."""
     row = ctx.row
     row.state = State.REPLIED
     row.reply_category = category
@@ -373,6 +385,62 @@ def _answer(ctx: _Ctx, *, category: str, text: str, extra_fields: tuple[str, ...
         "deadline_basis",
         *extra_fields,
     )
+
+
+def _round_start(row: Suggestion) -> dt.date | None:
+    """The day this round's reply count started: the hand-over, or the rating that reopened it."""
+    basis = row.deadline_basis.get("reply_due") if isinstance(row.deadline_basis, dict) else None
+    if isinstance(basis, dict) and basis.get("start"):
+        try:
+            return dt.date.fromisoformat(str(basis["start"]))
+        except ValueError:
+            pass
+    return timezone.localdate(row.assigned_at) if row.assigned_at else None
+
+
+def _keep_round(
+    ctx: _Ctx,
+    *,
+    event: SuggestionEvent,
+    category: str,
+    text: str,
+    on_spot: bool,
+    follow_up_due: dt.date | None = None,
+) -> Reply:
+    """Append this answer to the case file, against the deadline in force now."""
+    row = ctx.row
+    due = None if on_spot else row.reply_due
+    started = None if on_spot else _round_start(row)
+    reply = Reply.objects.create(
+        suggestion=row,
+        round=Reply.objects.filter(suggestion=row).count() + 1,
+        unit_id=None if on_spot else row.lead_unit_id,
+        resolved_on_spot=on_spot,
+        category=category,
+        text=text,
+        follow_up_due=follow_up_due,
+        due=due,
+        on_time=None if due is None else ctx.today <= due,
+        started_on=started,
+        working_days=None if started is None else ctx.calendar.working_days_between(started, ctx.today),
+        replied_at=ctx.now,
+        actor=ctx.actor,
+        event=event,
+    )
+    _refresh_facts(ctx)
+    return reply
+
+
+def _refresh_facts(ctx: _Ctx) -> None:
+    """Recompute the case facts from the rounds (suggestions.casefile) and read them back."""
+    case_facts_refresh(suggestion_ids=[ctx.row.pk])
+    values = Suggestion.objects.filter(pk=ctx.row.pk).values(*FACT_FIELDS).get()
+    for name, value in values.items():
+        setattr(ctx.row, name, value)
+
+
+def _latest_reply(row: Suggestion) -> Reply | None:
+    return Reply.objects.filter(suggestion=row).order_by("-round").first()
 
 
 def _token_hash(raw: str) -> str:
@@ -650,7 +718,7 @@ def suggestion_resolve_on_spot(
     from_state = row.state
     row.resolved_on_spot = True
     _answer(ctx, category=ReplyCategory.A, text=text, extra_fields=("resolved_on_spot",))
-    _event(
+    event = _event(
         ctx,
         "suggestion.resolved_on_spot",
         from_state=from_state,
@@ -658,6 +726,9 @@ def suggestion_resolve_on_spot(
         public=True,
         data={"category": ReplyCategory.A, "feedback_due": _iso(row.feedback_due)},
     )
+    reply = _keep_round(ctx, event=event, category=ReplyCategory.A, text=text, on_spot=True)
+    event.data = {**event.data, "round": reply.round}
+    event.save(update_fields=["data"])
     token = feedback_link_create(suggestion=row)
     outbox_enqueue(
         kind="suggestion.replied",
@@ -781,7 +852,7 @@ def suggestion_hand_over(
 
     from_state = row.state
     Assignment.objects.filter(suggestion=row, is_active=True).update(is_active=False)
-    Assignment.objects.create(suggestion=row, unit=lead_unit, role=AssignmentRole.LEAD, due=reply_due)
+    Assignment.objects.create(suggestion=row, unit=lead_unit, role=AssignmentRole.LEAD, due=reply_due, ack_due=ack_due)
     Assignment.objects.bulk_create(
         [Assignment(suggestion=row, unit=units[i], role=AssignmentRole.CO, due=co_due) for i in co_ids]
     )
@@ -895,6 +966,10 @@ def suggestion_acknowledge(*, suggestion: Suggestion, actor: User, expected_vers
     row.state = State.IN_PROGRESS
     row.acknowledged_at = ctx.now
     _save(ctx, "state", "acknowledged_at")
+    Assignment.objects.filter(suggestion=row, role=AssignmentRole.LEAD, is_active=True).update(
+        ack_due=row.ack_due, acknowledged_at=ctx.now, acknowledged_late=None if row.ack_due is None else late
+    )
+    _refresh_facts(ctx)
     data: dict[str, Any] = {"late": late, "ack_due": _iso(row.ack_due)}
     if late and row.ack_due is not None:
         data["working_days_late"] = ctx.calendar.working_days_between(row.ack_due, ctx.today)
@@ -959,16 +1034,33 @@ def suggestion_co_opinion(
     if assignment is None:
         raise WorkflowError("not_allowed", MSG_NOT_ALLOWED, status=403)
     late = assignment.due is not None and ctx.today > assignment.due
+    revision = assignment.opinion_at is not None
     assignment.opinion = text
     assignment.opinion_at = ctx.now
     assignment.save(update_fields=["opinion", "opinion_at"])
+    CoOpinion.objects.create(
+        assignment=assignment,
+        suggestion=row,
+        unit=assignment.unit,
+        text=text,
+        due=assignment.due,
+        late=late,
+        given_at=ctx.now,
+        actor=ctx.actor,
+    )
     _save(ctx)
     _event(
         ctx,
         "suggestion.co_opinion_given",
         from_state=row.state,
         note=text,
-        data={"unit": assignment.unit_id, "unit_name": assignment.unit.name, "late": late},
+        data={
+            "unit": assignment.unit_id,
+            "unit_name": assignment.unit.name,
+            "late": late,
+            "due": _iso(assignment.due),
+            "revision": revision,
+        },
     )
     return row
 
@@ -1210,6 +1302,7 @@ def suggestion_reply(
             "attachments": attachment_ids,
         },
     )
+    reply = _keep_round(ctx, event=event, category=category, text=text, on_spot=False, follow_up_due=follow_up_due)
     if attachment_ids:
         Attachment.objects.filter(pk__in=attachment_ids).update(event=event)
     for upload, content_type in uploads:
@@ -1225,9 +1318,14 @@ def suggestion_reply(
         stored.file.save(upload.name or "attachment", upload, save=False)
         stored.save()
         attachment_ids.append(stored.pk)
-    if uploads:
-        event.data = {**event.data, "attachments": attachment_ids}
-        event.save(update_fields=["data"])
+    event.data = {
+        **event.data,
+        "attachments": attachment_ids,
+        "round": reply.round,
+        "reply_due": _iso(reply.due),
+        "working_days": reply.working_days,
+    }
+    event.save(update_fields=["data"])
     token = feedback_link_create(suggestion=row)
     outbox_enqueue(
         kind="suggestion.replied",
@@ -1270,6 +1368,17 @@ def suggestion_report_follow_up(
     old_due = row.follow_up_due
     row.follow_up_due = None if solved else next_due
     _save(ctx, "follow_up_due")
+    FollowUpReport.objects.create(
+        suggestion=row,
+        reply=_latest_reply(row),
+        text=text,
+        solved=bool(solved),
+        due=old_due,
+        next_due=row.follow_up_due,
+        late=ctx.today > old_due,
+        reported_at=ctx.now,
+        actor=ctx.actor,
+    )
     _event(
         ctx,
         "suggestion.follow_up_reported",
@@ -1364,14 +1473,15 @@ def suggestion_feedback(
         raise _fail("validation", _("Choose how satisfied the voter is."), "rating")
     if len(text) > 2000:
         raise _fail("validation", _("At most %(limit)s characters.") % {"limit": 2000}, "text")
-    if row.rating:
+    answer = _latest_reply(row)
+    if row.rating or answer is None or answer.feedbacks.filter(party=FeedbackParty.VOTER).exists():
         raise WorkflowError(
             "feedback_already_given", _("Feedback on this reply has already been recorded."), status=409
         )
     if link is not None:
         link.used_at = ctx.now
         link.save(update_fields=["used_at"])
-    via = "link" if actor is None else ("representative" if ctx.parties == {Party.REPRESENTATIVE} else "staff")
+    via = "link" if actor is None else "staff"
     from_state = row.state
     row.rating = rating
     row.feedback_text = text
@@ -1407,12 +1517,25 @@ def suggestion_feedback(
     else:
         outcome = "committee_decision"
     _save(ctx, *fields)
+    Feedback.objects.create(
+        suggestion=row,
+        reply=answer,
+        party=FeedbackParty.VOTER,
+        via=FeedbackVia.LINK if actor is None else FeedbackVia.CALL_BACK,
+        rating=rating,
+        text=text,
+        outcome=outcome,
+        given_at=ctx.now,
+        actor=actor,
+    )
+    _refresh_facts(ctx)
     data = {
         "rating": rating,
         "via": via,
         "outcome": outcome,
         "rehandle_count": row.rehandle_count,
         "reply_due": _iso(rehandle_due),
+        "round": answer.round,
     }
     _event(ctx, "suggestion.feedback_received", from_state=from_state, public=True, data=data)
     outbox_enqueue(kind="suggestion.feedback_received", suggestion=row, payload=data)
@@ -1426,6 +1549,55 @@ def suggestion_feedback(
                 "rehandle_count": row.rehandle_count,
             },
         )
+    return row
+
+
+@transaction.atomic
+def suggestion_rate_as_representative(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    rating: str,
+    text: str = "",
+    expected_version: int | None = None,
+) -> Suggestion:
+    """代表评: the receiving representative rates the latest answer, once per answer, while the
+    suggestion is replied or closed. The rating is kept beside the voter's and counted in its
+    own figure; it never closes or reopens the case (the voter's rating does)."""
+    ctx = _begin("rate_as_representative", suggestion, actor, expected_version)
+    row = ctx.row
+    if ctx.scope.representative_id is None or ctx.scope.representative_id != row.representative_id:
+        raise WorkflowError("not_allowed", MSG_NOT_ALLOWED, status=403)
+    text = _text(text)
+    if rating not in Rating.values:
+        raise _fail("validation", _("Choose how satisfied you are with the handling."), "rating")
+    if len(text) > 2000:
+        raise _fail("validation", _("At most %(limit)s characters.") % {"limit": 2000}, "text")
+    answer = _latest_reply(row)
+    if answer is None:
+        raise WorkflowError("invalid_state", _("There is no answer to rate yet."), status=409)
+    if answer.feedbacks.filter(party=FeedbackParty.REPRESENTATIVE).exists():
+        raise WorkflowError(
+            "representative_rating_given",
+            _("You have already rated this answer. Each answer is rated once."),
+            status=409,
+        )
+    Feedback.objects.create(
+        suggestion=row,
+        reply=answer,
+        party=FeedbackParty.REPRESENTATIVE,
+        via=FeedbackVia.REPRESENTATIVE,
+        rating=rating,
+        text=text,
+        outcome="recorded",
+        given_at=ctx.now,
+        actor=ctx.actor,
+    )
+    _save(ctx)
+    _refresh_facts(ctx)
+    data = {"rating": rating, "round": answer.round}
+    _event(ctx, "suggestion.representative_rated", from_state=row.state, note=text, public=True, data=data)
+    outbox_enqueue(kind="suggestion.representative_rated", suggestion=row, payload=data)
     return row
 
 
@@ -1511,6 +1683,10 @@ def allowed_actions(*, suggestion: Suggestion, user: User | AnonymousUser | None
         transition = TRANSITIONS[action]
         if suggestion.state not in transition.sources or not parties & transition.parties:
             continue
+        if action == "rate_as_representative" and (
+            scope.representative_id is None or scope.representative_id != suggestion.representative_id
+        ):
+            continue  # the receiving representative in person, not an administrator for them
         if not _precondition(action, suggestion, today):
             continue
         result.append(action)
@@ -1532,6 +1708,13 @@ def _precondition(action: str, row: Suggestion, today: dt.date) -> bool:
         return row.reply_category == ReplyCategory.B and row.follow_up_due is not None
     if action == "feedback":
         return not row.rating
+    if action == "rate_as_representative":
+        return (
+            row.answers > 0
+            and not Feedback.objects.filter(
+                suggestion=row, party=FeedbackParty.REPRESENTATIVE, reply__round=row.answers
+            ).exists()
+        )
     if action == "close":
         return _close_reason(row, today) is not None
     if action == "publish":

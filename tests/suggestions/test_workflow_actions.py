@@ -190,7 +190,7 @@ def test_dissatisfied_twice_goes_to_the_committee(cast: Cast) -> None:
     assert _kinds(s)[-2:] == ["suggestion.feedback_received", "suggestion.rehandling"]
     s = workflow.suggestion_reply(suggestion=s, actor=u["unit_staff"], category="C", text="暂不具备条件。")
     assert s.rating == ""
-    s = workflow.suggestion_feedback(suggestion=s, actor=u["representative_user"], rating="dissatisfied")
+    s = workflow.suggestion_feedback(suggestion=s, actor=u["station_staff"], rating="dissatisfied")
     assert (s.state, s.rehandle_count, s.rating) == ("replied", 1, "dissatisfied")
     assert Outbox.objects.filter(suggestion=s).latest("id").payload["outcome"] == "committee_decision"
     assert workflow.allowed_actions(suggestion=s, user=u["committee_staff"]) == ["close"]

@@ -26,7 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from notifications.models import Outbox
 from suggestions import workflow
 from suggestions.errors import WorkflowError
-from suggestions.models import Assignment, Suggestion, SuggestionEvent
+from suggestions.models import Assignment, Reply, Suggestion, SuggestionEvent
 from tests.suggestions.workflow_builders import Cast, record, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +135,9 @@ def _call(cast: Cast, action: str, s: Suggestion, actor: Any, good: bool, choice
             row = Outbox.objects.filter(suggestion=s, kind="suggestion.replied").order_by("-id").first()
             token = row.payload["feedback_token"] if row and good else "forged"
         workflow.suggestion_feedback(suggestion=s, actor=actor, rating=rating if good else "", token=token)
+    elif action == "rate_as_representative":
+        rating = ["satisfied", "basic", "dissatisfied"][choice % 3]
+        workflow.suggestion_rate_as_representative(suggestion=s, actor=actor, rating=rating if good else "x")
     elif action == "close":
         workflow.suggestion_close(suggestion=s, actor=actor, note=text)
     elif action == "publish":
@@ -208,8 +211,14 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert (event.from_state, event.to_state) == (old["state"], new["state"])
         if old["state"] == "closed":
             changed = {k for k in new if new[k] != old[k]} - {"version", "updated_at"}
-            assert action in {"publish", "report_follow_up"}, action
+            assert action in {"publish", "report_follow_up", "rate_as_representative"}, action
             assert changed <= {"is_published", "published_at", "follow_up_due"}, changed
+        # The case file only grows: every earlier round is still there, unchanged.
+        for part in ("replies", "feedbacks", "co_opinions", "follow_ups"):
+            assert after[part][: len(before[part])] == before[part], part
+        replies = Reply.objects.filter(suggestion_id=self.subject.pk)
+        facts = Suggestion.objects.values("answers", "answers_on_time").get(pk=self.subject.pk)
+        assert facts == {"answers": replies.count(), "answers_on_time": replies.filter(on_time=True).count()}
         assert old["state"] != "merged"
         self.version = new["version"]
         self.changes += 1

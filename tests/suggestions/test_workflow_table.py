@@ -48,11 +48,19 @@ EXPECTED: dict[str, tuple[set[str], set[str], str | None, str]] = {
     "supervise": ({"assigned", "in_progress"}, COMMITTEE, None, "suggestion.supervised"),
     "reply": ({"in_progress"}, LEAD, "replied", "suggestion.replied"),
     "report_follow_up": ({"replied", "closed"}, LEAD, None, "suggestion.follow_up_reported"),
+    # 选民评: the voter by link, or staff recording the voter's call-back.
     "feedback": (
         {"replied"},
-        {"voter", "representative_user", "station_staff", "committee_staff", "city_committee_staff", "admin_user"},
+        {"voter", "station_staff", "committee_staff", "city_committee_staff", "admin_user"},
         "closed",
         "suggestion.feedback_received",
+    ),
+    # 代表评: the receiving representative in person, beside the voter's rating; the state stays.
+    "rate_as_representative": (
+        {"replied", "closed"},
+        {"representative_user"},
+        None,
+        "suggestion.representative_rated",
     ),
     "close": ({"replied"}, COMMITTEE, "closed", "suggestion.closed"),
     "publish": ({"closed"}, COMMITTEE, None, "suggestion.published"),
@@ -108,6 +116,9 @@ def _calls(cast: Cast, earlier: Suggestion, token: str | None) -> dict[str, Call
         ),
         "feedback": lambda s, a: workflow.suggestion_feedback(
             suggestion=s, actor=a, rating="satisfied", token=token if a is None else None
+        ),
+        "rate_as_representative": lambda s, a: workflow.suggestion_rate_as_representative(
+            suggestion=s, actor=a, rating="basic", text="基本满意，进度可以更快。"
         ),
         "close": lambda s, a: workflow.suggestion_close(suggestion=s, actor=a, note="逾期未反馈，办结。"),
         "publish": lambda s, a: workflow.suggestion_publish(suggestion=s, actor=a),
