@@ -241,7 +241,8 @@ def case_file_from_events(*, suggestion_ids: Iterable[int] | None = None) -> Non
         # The current hand-over's acknowledgement, from the suggestion and its event.
         f"""
         UPDATE suggestions_assignment SET
-            ack_due = (SELECT s.ack_due FROM suggestions_suggestion s WHERE s.id = suggestions_assignment.suggestion_id),
+            ack_due = (SELECT s.ack_due FROM suggestions_suggestion s
+                WHERE s.id = suggestions_assignment.suggestion_id),
             acknowledged_at = (SELECT s.acknowledged_at FROM suggestions_suggestion s
                 WHERE s.id = suggestions_assignment.suggestion_id),
             acknowledged_late = (SELECT CASE WHEN s.acknowledged_at IS NULL OR s.ack_due IS NULL THEN NULL
