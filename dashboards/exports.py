@@ -34,7 +34,9 @@ def _slice_columns(*, visits: bool) -> list[str]:
         _("Resolved on the spot"),
         _("Suggestions replied"),
         _("Suggestions closed"),
-        _("Satisfaction rate"),
+        _("On-time rate"),
+        _("First-round satisfaction"),
+        _("Final satisfaction"),
         _("Average handling days"),
     ]
 
@@ -46,6 +48,8 @@ def _slice_values(f: Figures, *, visits: bool) -> list[object]:
         f.resolved_on_spot,
         f.replied,
         f.closed,
+        _rate(f.on_time_rate),
+        _rate(f.first_satisfaction_rate),
         _rate(f.satisfaction_rate),
         f.average_days,
     ]
@@ -55,10 +59,11 @@ def _slice_sheet(book: Workbook, title: str, first: str, slices: Sequence[Slice]
     """One row per slice; categories have no visits (a visit has no category), so no visit columns."""
     sheet = book.create_sheet(title)
     _header(sheet, [first, *_slice_columns(visits=visits)])
-    rate_column = 8 if visits else 6
+    first_rate = 8 if visits else 6
     for s in slices:
         sheet.append([s.label, *_slice_values(s.figures, visits=visits)])
-        sheet.cell(row=sheet.max_row, column=rate_column).number_format = PERCENT
+        for column in range(first_rate, first_rate + 3):
+            sheet.cell(row=sheet.max_row, column=column).number_format = PERCENT
     sheet.column_dimensions["A"].width = 24
 
 
@@ -86,7 +91,13 @@ def dashboard_workbook(board: Dashboard) -> bytes:
         (_("Suggestions replied"), t.replied, False),
         (_("Suggestions closed"), t.closed, False),
         (_("On-time rate"), _rate(t.on_time_rate), True),
-        (_("Satisfaction rate"), _rate(t.satisfaction_rate), True),
+        (_("Acknowledged on time"), _rate(t.ack_on_time_rate), True),
+        (_("First-round satisfaction"), _rate(t.first_satisfaction_rate), True),
+        (_("Final satisfaction"), _rate(t.satisfaction_rate), True),
+        (_("Representatives' satisfaction"), _rate(t.rep_satisfaction_rate), True),
+        (_("Success rate"), _rate(t.solved_rate), True),
+        (_("Re-handling rate"), _rate(t.rehandle_rate), True),
+        (_("Average working days"), t.average_working_days, False),
         (_("Average handling days"), t.average_days, False),
         (_("Overdue now"), board.overdue_total, False),
     ]

@@ -110,6 +110,18 @@ class DailyStats(models.Model):
     satisfied = models.PositiveIntegerField(_("satisfied"), default=0)
     basically_satisfied = models.PositiveIntegerField(_("basically satisfied"), default=0)
     dissatisfied = models.PositiveIntegerField(_("dissatisfied"), default=0)
+    # Case facts summed (suggestions.casefile, dashboards.measures).
+    answered = models.PositiveIntegerField(_("answered"), default=0)
+    acks_with_due = models.PositiveIntegerField(_("acknowledgements with a deadline"), default=0)
+    acks_on_time = models.PositiveIntegerField(_("acknowledgements on time"), default=0)
+    answers_timed = models.PositiveIntegerField(_("answers with a known duration"), default=0)
+    answer_working_days = models.PositiveIntegerField(_("working days taken by the answers"), default=0)
+    first_rated = models.PositiveIntegerField(_("first answers rated"), default=0)
+    first_satisfied = models.PositiveIntegerField(_("first answers satisfied"), default=0)
+    rep_rated = models.PositiveIntegerField(_("rated by the representative"), default=0)
+    rep_satisfied = models.PositiveIntegerField(_("representative satisfied"), default=0)
+    solved = models.PositiveIntegerField(_("solved (A)"), default=0)
+    rehandled = models.PositiveIntegerField(_("re-handled"), default=0)
     # Sum over replied suggestions of the time from receipt to reply.
     handling_time = models.DurationField(_("total handling time"), default=dt.timedelta)
 

@@ -16,10 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
 from django.db import models
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -346,82 +344,3 @@ def published_board(filters: BoardFilters, *, cursor: str | None = None, limit: 
 def published_case(pk: int) -> BoardCase | None:
     s = _published().filter(pk=pk).first()
     return _board_case(s) if s is not None else None
-
-
-# --- League table of handling units -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitStats:
-    unit_id: int
-    name: str
-    region: str
-    handed_over: int
-    replied: int
-    on_time_rate: float | None  # share of replies given by the due date, of those replied or overdue
-    satisfaction_rate: float | None  # satisfied or basically satisfied, of those rated
-    average_days: float | None  # calendar days from hand-over to reply
-
-
-LEAGUE_CACHE_SECONDS = 300
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
-
-
-def unit_league(*, region: Region | None = None) -> list[UnitStats]:
-    """Handling units ranked by on-time rate, then satisfaction; aggregate queries, cached briefly."""
-    key = f"public:unit_league:{region.pk if region else 'all'}"
-    cached: list[UnitStats] | None = cache.get(key)
-    if cached is not None:
-        return cached
-    today = timezone.localdate()
-    qs = Suggestion.objects.filter(lead_unit__isnull=False, assigned_at__isnull=False)
-    if region is not None:
-        qs = qs.filter(lead_unit__region__path__startswith=region.path)
-    replied_date = TruncDate("replied_at", tzinfo=timezone.get_current_timezone())
-    rows = (
-        qs.values("lead_unit")
-        .annotate(
-            handed_over=Count("id"),
-            replied=Count("id", filter=Q(replied_at__isnull=False)),
-            on_time=Count("id", filter=Q(replied_at__isnull=False, reply_due__gte=replied_date)),
-            overdue_open=Count("id", filter=Q(replied_at__isnull=True, reply_due__lt=today)),
-            rated=Count("id", filter=~Q(rating="")),
-            satisfied=Count("id", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC])),
-            avg_duration=Avg(
-                ExpressionWrapper(F("replied_at") - F("assigned_at"), output_field=DurationField()),
-                filter=Q(replied_at__isnull=False),
-            ),
-        )
-        .order_by()
-    )
-    stats_by_unit = {row["lead_unit"]: row for row in rows}
-    units = HandlingUnit.objects.filter(pk__in=stats_by_unit).select_related("region")
-    result: list[UnitStats] = []
-    for unit in units:
-        row = stats_by_unit[unit.pk]
-        duration = row["avg_duration"]
-        average_days = round(duration.total_seconds() / 86400, 1) if isinstance(duration, dt.timedelta) else None
-        result.append(
-            UnitStats(
-                unit_id=unit.pk,
-                name=unit.name,
-                region=unit.region.name,
-                handed_over=row["handed_over"],
-                replied=row["replied"],
-                on_time_rate=_rate(row["on_time"], row["replied"] + row["overdue_open"]),
-                satisfaction_rate=_rate(row["satisfied"], row["rated"]),
-                average_days=average_days,
-            )
-        )
-    result.sort(
-        key=lambda s: (
-            -(s.on_time_rate if s.on_time_rate is not None else -1),
-            -(s.satisfaction_rate if s.satisfaction_rate is not None else -1),
-            s.name,
-        )
-    )
-    cache.set(key, result, LEAGUE_CACHE_SECONDS)
-    return result

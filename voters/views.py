@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dashboards.league import unit_league
 from representatives.models import Representative
 from stations.models import Region, Station
 from suggestions.errors import WorkflowError
@@ -24,7 +25,6 @@ from suggestions.public import (
     published_board,
     published_case,
     suggestion_lookup,
-    unit_league,
 )
 from suggestions.tracking import tracking_code_display
 from suggestions.workflow import feedback_link_get, suggestion_feedback

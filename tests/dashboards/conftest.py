@@ -34,7 +34,8 @@ import pytest
 import time_machine
 
 from stations.models import VisitChannel, VoterVisit
-from suggestions.models import Category, HandlingUnit, Rating, State, Suggestion
+from suggestions.casefile import case_facts_refresh
+from suggestions.models import Category, Feedback, HandlingUnit, Rating, Reply, State, Suggestion
 from tests.conftest import World
 from tests.factories import CategoryFactory, SuggestionFactory, VoterVisitFactory
 
@@ -71,6 +72,28 @@ def suggestion(world: World, station: str, created: dt.datetime, **fields: Any) 
     Suggestion.objects.filter(pk=s.pk).update(created_at=created, **fields)
     s.refresh_from_db()
     return s
+
+
+def answered(s: Suggestion, *, rating: str = "") -> None:
+    """The case file of a suggestion answered once: its answer against its deadline, and the
+    voter's rating if any (the figures are computed from these rows)."""
+    assert s.replied_at is not None
+    local_day = s.replied_at.astimezone(TZ).date()
+    reply = Reply.objects.create(
+        suggestion=s,
+        round=1,
+        unit=s.lead_unit,
+        resolved_on_spot=s.resolved_on_spot,
+        category=s.reply_category,
+        text="已答复。",
+        due=s.reply_due,
+        on_time=None if s.reply_due is None else local_day <= s.reply_due,
+        replied_at=s.replied_at,
+    )
+    if rating:
+        Feedback.objects.create(
+            suggestion=s, reply=reply, party="voter", via="link", rating=rating, given_at=s.replied_at
+        )
 
 
 def handed(unit: HandlingUnit, assigned: dt.datetime, due: str, **fields: Any) -> dict[str, Any]:
@@ -195,4 +218,15 @@ def build_data(world: World) -> Data:
         state=State.IN_PROGRESS,
         **handed(w.unit_b, at("2025-02-02"), "2025-03-01"),
     )
+    for name, rating in (
+        ("S1", "satisfied"),
+        ("S2", ""),
+        ("S3", "basic"),
+        ("S7", "dissatisfied"),
+        ("S9", "dissatisfied"),
+    ):
+        answered(s[name], rating=rating)
+    case_facts_refresh()
+    for one in s.values():
+        one.refresh_from_db()
     return Data(world=w, road=road, env=env, suggestions=s, visits=visits)

@@ -39,7 +39,7 @@ def test_committee_staff_see_their_district_with_charts(client: Client, data: Da
     assert kpis[_("Suggestions collected")] == "6"
     assert kpis[_("Resolved on the spot")] == "1"
     assert kpis[_("On-time rate")] == "33.3%"
-    assert kpis[_("Satisfaction rate")] == "100.0%"
+    assert kpis[_("Final satisfaction")] == "100.0%"
     assert kpis[_("Average handling days")] == "11.7"
     assert kpis[_("Overdue now")] == "2"
     # The township below is offered as a link that keeps the period.
@@ -153,7 +153,7 @@ def test_the_excel_export_holds_the_same_figures(client: Client, data: Data, cit
     assert summary[_("Voters received")] == 21
     assert summary[_("Suggestions collected")] == 8
     assert summary[_("On-time rate")] == pytest.approx(0.4)
-    assert summary[_("Satisfaction rate")] == pytest.approx(0.667)
+    assert summary[_("Final satisfaction")] == pytest.approx(0.667)
     regions = [row[:4] for row in book[_("Sub-regions")].iter_rows(min_row=2, values_only=True)]
     assert regions == [("鼓楼区", 4, 11, 6), ("台江区", 1, 10, 2)]
     units = list(book[_("Overdue by unit")].iter_rows(min_row=2, values_only=True))

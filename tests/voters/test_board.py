@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboards.league import unit_league
 from suggestions.models import Suggestion
-from suggestions.public import BoardFilters, published_board, unit_league
+from suggestions.public import BoardFilters, published_board
 from suggestions.workflow import suggestion_feedback
 from tests.voters.conftest import Site, walk
 
@@ -120,9 +121,12 @@ def test_league_table_rates_units_with_aggregates_and_caches_them(
     assert row.name == site.world.unit_a.name
     assert row.handed_over == 4
     assert row.replied == 3
-    assert row.on_time_rate == 75.0  # 3 replied on time, 1 overdue
+    # 3 answers on time; the never-replied case and the re-handled one are both overdue now.
+    assert row.on_time_rate == 60.0
     assert row.satisfaction_rate == pytest.approx(66.7)  # satisfied + basic of 3 rated
-    assert row.average_days == 0.0
+    assert row.first_satisfaction_rate == pytest.approx(66.7)
+    assert row.solved_rate == 100.0  # every answer was "A"
+    assert row.average_working_days == 0.0
     assert site.world.unit_a.name in page
-    assert "75.0%" in page
+    assert "60.0%" in page
     assert site.world.unit_b.name not in page
