@@ -32,6 +32,10 @@ class MessageKind:
     SUPERVISED = "supervised"
     REPLIED = "replied"  # to the receiving representative
     REPLIED_VOTER = "replied_voter"
+    REPLIED_STAFF = "replied_staff"  # to the committee staff who handed it over and the station's staff
+    RECORDED_VOTER = "recorded_voter"
+    CLOSED_VOTER = "closed_voter"  # not accepted, converted, escalated or closed 办结
+    FEEDBACK_RECEIVED = "feedback_received"  # to the receiving representative
     FEEDBACK_DISSATISFIED = "feedback_dissatisfied"
     REHANDLING = "rehandling"
     REMINDER = "reminder"
@@ -46,6 +50,10 @@ class MessageKind:
         SUPERVISED,
         REPLIED,
         REPLIED_VOTER,
+        REPLIED_STAFF,
+        RECORDED_VOTER,
+        CLOSED_VOTER,
+        FEEDBACK_RECEIVED,
         FEEDBACK_DISSATISFIED,
         REHANDLING,
         REMINDER,
@@ -137,15 +145,51 @@ def message_context(delivery: Delivery) -> dict[str, Any]:
     else:
         path = notifications_path()
         context.update(path=path, url=absolute(path))
-    if delivery.kind == MessageKind.REPLIED_VOTER:
-        token = payload.get("feedback_token") or ""
-        context.update(
-            path="",
-            url=voter_status_url(),
-            status_url=voter_status_url(),
-            feedback_url=voter_feedback_url(token) if token else "",
-        )
+    if delivery.kind in VOTER_KINDS:
+        context.update(_voter_context(delivery, suggestion, payload))
+    if delivery.kind == MessageKind.FEEDBACK_RECEIVED:
+        context["rating"] = _rating_label(payload.get("rating"))
     return context
+
+
+# Messages to voters: they have no account, so the link is the status page, never a staff page.
+VOTER_KINDS = frozenset({MessageKind.RECORDED_VOTER, MessageKind.REPLIED_VOTER, MessageKind.CLOSED_VOTER})
+
+
+def _rating_label(code: Any) -> str:
+    from suggestions.models import Rating
+
+    return str(Rating(code).label) if code in Rating.values else ""
+
+
+def _voter_context(delivery: Delivery, suggestion: Suggestion | None, payload: dict[str, Any]) -> dict[str, Any]:
+    """What a voter's message adds: the status link, the rating link, the reason of a closure.
+
+    A merged duplicate's voter (`merged` in the delivery's data) hears about the case theirs
+    was merged into under their own tracking code and title, the only code that opens their
+    status page, and never with the rating link: that link is the other voter's.
+    """
+    from suggestions.masking import mask_text
+
+    data = delivery.context or {}
+    merged = bool(data.get("merged"))
+    token = "" if merged else str(payload.get("feedback_token") or "")
+    extra: dict[str, Any] = {
+        "path": "",
+        "url": voter_status_url(),
+        "status_url": voter_status_url(),
+        "feedback_url": voter_feedback_url(token) if token and delivery.kind == MessageKind.REPLIED_VOTER else "",
+        "merged": merged,
+        "action": str(payload.get("action") or ""),
+        "reference": str(payload.get("reference") or ""),
+        "reason": "",
+    }
+    if merged:
+        extra.update(code=str(data.get("voter_code") or ""), title=str(data.get("voter_title") or ""))
+    if suggestion is not None and delivery.kind == MessageKind.CLOSED_VOTER:
+        # Masked as on the status page: the note may name the other voter of a merged case.
+        extra["reason"] = mask_text(suggestion.close_note, names=(suggestion.submitter_name,))
+    return extra
 
 
 def render_message(delivery: Delivery, *, extra: dict[str, Any] | None = None) -> RenderedMessage:

@@ -114,6 +114,7 @@ def outbox_expand(*, outbox_id: int) -> list[int]:
                             suggestion_id=outbox.suggestion_id,
                             outbox=outbox,
                             kind=t.kind,
+                            context=t.context,
                             language=t.language or settings.LANGUAGE_CODE,
                         )
                         for t in targets

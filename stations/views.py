@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,7 +27,9 @@ from stations.services import SuggestionEntry, visit_record
 from suggestions.errors import WorkflowError
 from suggestions.models import Category
 from suggestions.selectors import suggestion_list
+from suggestions.status_access import status_key_url
 from suggestions.tracking import tracking_code_display
+from voters.qr import qr_svg
 
 PAGE_SIZE = 50
 FORMSET_PREFIX = "s"
@@ -143,12 +146,20 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     except VoterVisit.DoesNotExist:
         raise Http404 from None
     suggestions = list(suggestion_list(user=request.user).filter(visit=visit).order_by("id"))
-    for s in suggestions:
-        s.code_display = tracking_code_display(s.tracking_code)  # type: ignore[attr-defined]
     try:
         status_url = settings.SITE_URL + reverse("public:status")
     except NoReverseMatch:  # the voter site is optional for the slips
         status_url = ""
+    for s in suggestions:
+        code_display = tracking_code_display(s.tracking_code)
+        s.code_display = code_display  # type: ignore[attr-defined]
+        # The QR code opens the voter's status page without the phone digits (a voter recorded
+        # without a phone has none); inline, so the printed page needs no further request.
+        s.status_qr = (  # type: ignore[attr-defined]
+            mark_safe(qr_svg(status_key_url(tracking_code=s.tracking_code), title=code_display).decode())
+            if status_url
+            else ""
+        )
     context = {
         "visit": visit,
         "representatives": list(visit.representatives.order_by("name")),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("suggest/", views.suggest, name="suggest"),
     path("suggest/done/", views.suggest_done, name="suggest_done"),
     path("status/", views.status, name="status"),
+    path("status/k/<str:key>/", views.status_key, name="status_key"),
     path("rate/thanks/", views.rate_thanks, name="rate_thanks"),
     path("rate/<str:token>/", views.rate, name="rate"),
     path("board/", views.board, name="board"),

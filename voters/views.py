@@ -17,7 +17,7 @@ from dashboards.league import unit_league
 from representatives.models import Representative
 from stations.models import Region, Station
 from suggestions.errors import WorkflowError
-from suggestions.models import Rating, State
+from suggestions.models import Rating, State, Suggestion
 from suggestions.public import (
     BoardFilters,
     lookup_key,
@@ -26,6 +26,7 @@ from suggestions.public import (
     published_case,
     suggestion_lookup,
 )
+from suggestions.status_access import followed_case, status_key_code, suggestion_by_key
 from suggestions.tracking import tracking_code_display
 from suggestions.workflow import feedback_link_get, suggestion_feedback
 from voters.forms import BoardFilterForm, LookupForm, RatingForm, StationSearchForm, SuggestionForm, phone_normalize
@@ -288,7 +289,31 @@ def status(request: HttpRequest) -> HttpResponse:
     found = suggestion_lookup(tracking_code=form.cleaned_data["code"], phone_last4=form.cleaned_data["last4"])
     if found is None:
         return render(request, "public/status.html", {"form": LookupForm(), "not_found": True})
-    context = {"status": public_status(found), "code": tracking_code_display(found.tracking_code)}
+    return _status_result(request, found)
+
+
+@require_GET
+@cache_control(no_store=True)
+def status_key(request: HttpRequest, key: str) -> HttpResponse:
+    """The status page from the QR code of a printed slip: the signed key stands for the code
+    and the phone digits (a voter recorded without a phone has none). A key that is not ours
+    gets the answer of a wrong code, and keys are counted like lookups."""
+    if lookup_limited(request, code=lookup_key(status_key_code(key)[:64])):
+        return render(request, "public/status.html", {"form": LookupForm(), "limited": True}, status=429)
+    found = suggestion_by_key(key=key)
+    if found is None:
+        return render(request, "public/status.html", {"form": LookupForm(), "not_found": True})
+    return _status_result(request, found)
+
+
+def _status_result(request: HttpRequest, found: Suggestion) -> HttpResponse:
+    """A voter's own suggestion; merged into another, also the progress of the case it follows."""
+    followed = followed_case(found)
+    context = {
+        "status": public_status(found),
+        "code": tracking_code_display(found.tracking_code),
+        "followed": public_status(followed) if followed is not None else None,
+    }
     return render(request, "public/status_result.html", context)
 
 

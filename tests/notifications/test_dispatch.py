@@ -77,12 +77,15 @@ def test_hand_over_tells_the_lead_and_co_unit_contacts_on_each_channel(
         assert f"http://127.0.0.1:8000/suggestions/{s.tracking_code}/" in body_text(message)
         assert "张三" not in body_text(message)  # never the voter's name to a unit
         assert "13812345678" not in body_text(message)
-    assert sorted(m.to for m in sms_outbox) == ["13700000000", "13900000000"]
+    # The units' contacts, and the voter once: their tracking code when it was recorded.
+    assert sorted(m.to for m in sms_outbox) == ["13700000000", "13812345678", "13900000000"]
     assert all(s.tracking_code in m.text for m in sms_outbox)
+    (voter_sms,) = [m for m in sms_outbox if m.to == "13812345678"]
+    assert "/suggestions/" not in voter_sms.text  # a voter never gets a staff link
     note = Notification.objects.get(recipient=unit_staff)
     assert note.suggestion_id == s.pk
     assert note.url == f"/suggestions/{s.tracking_code}/"
-    # Recording told nobody; the outbox rows are all done.
+    # The outbox rows are all done.
     assert set(Outbox.objects.values_list("kind", "status")) == {
         ("suggestion.recorded", OutboxStatus.SENT),
         ("suggestion.handed_over", OutboxStatus.SENT),
@@ -201,8 +204,9 @@ def test_dissatisfied_feedback_first_rehandling_then_committee_decision(
         Delivery.objects.all().delete()
         s = workflow.suggestion_feedback(suggestion=s, actor=station_staff, rating="dissatisfied")
         dispatch_all()
-        # The first dissatisfaction means re-handling: the unit hears it once per channel, with the new deadline.
-        assert set(Delivery.objects.values_list("kind", flat=True)) == {"rehandling"}
+        # The first dissatisfaction means re-handling: the unit hears it once per channel, with the new
+        # deadline; the receiving representative hears of the feedback.
+        assert set(Delivery.objects.values_list("kind", flat=True)) == {"rehandling", "feedback_received"}
         assert deliveries("rehandling") == {(Channel.EMAIL, "wang@unit-a.example.cn"), (Channel.SMS, "13900000000")}
         s.refresh_from_db()
         assert s.reply_due is not None
@@ -215,13 +219,18 @@ def test_dissatisfied_feedback_first_rehandling_then_committee_decision(
     assert (Channel.EMAIL, "wang@unit-a.example.cn") in deliveries("feedback_dissatisfied")
 
 
-def test_recording_and_closing_notify_nobody(handed: Suggestion) -> None:
+def test_recording_and_closing_tell_the_voter_only(handed: Suggestion) -> None:
     for kind in ("suggestion.recorded", "suggestion.closed"):
         row = Outbox.objects.create(kind=kind, suggestion=handed, payload={})
-        assert outbox_expand(outbox_id=row.pk) == []
+        assert len(outbox_expand(outbox_id=row.pk)) == 2
         row.refresh_from_db()
         assert row.status == OutboxStatus.SENT
-    assert not Delivery.objects.exists()
+    assert set(Delivery.objects.values_list("kind", "channel", "recipient")) == {
+        ("recorded_voter", Channel.EMAIL, "voter@example.cn"),
+        ("recorded_voter", Channel.SMS, "13812345678"),
+        ("closed_voter", Channel.EMAIL, "voter@example.cn"),
+        ("closed_voter", Channel.SMS, "13812345678"),
+    }
 
 
 def test_a_refused_address_does_not_stop_the_others_and_is_retried_with_backoff(
@@ -241,7 +250,7 @@ def test_a_refused_address_does_not_stop_the_others_and_is_retried_with_backoff(
     with at(TODAY):
         dispatch_all()
     assert sorted(str(m["To"]) for m in smtp.messages) == ["chen@unit-a.example.cn", "wang@unit-a.example.cn"]
-    assert len(sms_outbox) == 1
+    assert sorted(m.to for m in sms_outbox) == ["13812345678", "13900000000"]  # the voter's code, the unit
     broken = Delivery.objects.get(recipient="broken@unit-a.example.cn")
     assert broken.status == DeliveryStatus.PENDING
     assert broken.attempts == 1
