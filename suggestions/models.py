@@ -274,13 +274,19 @@ class Suggestion(models.Model):
     # suggestions.casefile.case_facts after every round, so a dashboard sums columns
     # instead of joining the rounds of a million cases. Never written anywhere else.
     first_rating = models.CharField(
-        _("voter's rating of the first answer"), max_length=16, choices=Rating.choices, blank=True, editable=False
+        _("voter's rating of the first answer"),
+        max_length=16,
+        choices=Rating.choices,
+        blank=True,
+        default="",
+        editable=False,
     )
     rep_rating = models.CharField(
         _("representative's rating of the latest answer"),
         max_length=16,
         choices=Rating.choices,
         blank=True,
+        default="",
         editable=False,
     )
     answers = models.PositiveSmallIntegerField(_("answers given"), default=0, editable=False)

@@ -51,6 +51,7 @@ from stations.demo.world import (
     build_world,
 )
 from stations.models import Region, Station, StationKind, VoterVisit
+from suggestions.casefile import case_file_from_events
 from suggestions.models import HandlingUnit, State, Suggestion
 
 DEMO_SEED = 20_240_601
@@ -440,6 +441,8 @@ def seed_demo(*, suggestions: int = DEMO_SUGGESTIONS, progress: Progress | None 
         progress=progress,
     )
     writer.reset_sequences([*REFERENCE_MODELS, *HISTORY_MODELS])
+    # The histories are written as events; the case file's rounds and facts follow from them.
+    case_file_from_events()
     _scope_accounts(demo, world, featured)
     return SeedResult(created=True, suggestions=count, seconds=time.monotonic() - started, counts=_counts())
 
@@ -541,5 +544,7 @@ def seed_volume(*, suggestions: int, processes: int | None = None, progress: Pro
             progress=progress,
         )
     writer.reset_sequences([*REFERENCE_MODELS, *HISTORY_MODELS])
+    # The histories are written as events; the case file's rounds and facts follow from them.
+    case_file_from_events()
     _scope_accounts(demo, world, featured)
     return SeedResult(created=True, suggestions=count, seconds=time.monotonic() - started, counts=_counts())

@@ -74,12 +74,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='suggestion',
             name='first_rating',
-            field=models.CharField(blank=True, choices=[('satisfied', 'Satisfied'), ('basic', 'Basically satisfied'), ('dissatisfied', 'Dissatisfied')], editable=False, max_length=16, verbose_name="voter's rating of the first answer"),
+            field=models.CharField(blank=True, default='', choices=[('satisfied', 'Satisfied'), ('basic', 'Basically satisfied'), ('dissatisfied', 'Dissatisfied')], editable=False, max_length=16, verbose_name="voter's rating of the first answer"),
         ),
         migrations.AddField(
             model_name='suggestion',
             name='rep_rating',
-            field=models.CharField(blank=True, choices=[('satisfied', 'Satisfied'), ('basic', 'Basically satisfied'), ('dissatisfied', 'Dissatisfied')], editable=False, max_length=16, verbose_name="representative's rating of the latest answer"),
+            field=models.CharField(blank=True, default='', choices=[('satisfied', 'Satisfied'), ('basic', 'Basically satisfied'), ('dissatisfied', 'Dissatisfied')], editable=False, max_length=16, verbose_name="representative's rating of the latest answer"),
         ),
         migrations.CreateModel(
             name='Reply',

@@ -311,7 +311,7 @@ def test_the_representative_hears_of_feedback_unless_they_gave_it(
         Delivery.objects.all().delete()
         smtp.messages.clear()
         workflow.suggestion_feedback(suggestion=by_voter, actor=station_staff, rating="basic")
-        workflow.suggestion_feedback(suggestion=by_rep, actor=representative_user, rating="satisfied")
+        workflow.suggestion_rate_as_representative(suggestion=by_rep, actor=representative_user, rating="satisfied")
         dispatch_all()
     assert sorted(Delivery.objects.filter(kind="feedback_received").values_list("suggestion_id", "channel")) == sorted(
         [(by_voter.pk, Channel.IN_APP), (by_voter.pk, Channel.EMAIL), (by_voter.pk, Channel.SMS)]

@@ -53,8 +53,11 @@ def test_a_rehandled_case_keeps_both_rounds(cast: Cast) -> None:
     replies = list(Reply.objects.filter(suggestion=s).order_by("round"))
     assert [(r.round, r.category, r.on_time) for r in replies] == [(1, "C", False), (2, "A", True)]
     assert replies[0].text == "暂不具备条件，明年安排。"  # not overwritten by the second answer
-    assert replies[0].due is not None and replies[1].due is not None and replies[1].due > replies[0].due
-    assert replies[0].working_days is not None and replies[0].working_days > 15
+    assert replies[0].due is not None
+    assert replies[1].due is not None
+    assert replies[1].due > replies[0].due
+    assert replies[0].working_days is not None
+    assert replies[0].working_days > 15
     feedbacks = list(Feedback.objects.filter(suggestion=s).order_by("given_at"))
     assert [(f.reply.round, f.party, f.via, f.rating, f.outcome) for f in feedbacks] == [
         (1, "voter", "link", "dissatisfied", "rehandling"),
@@ -87,7 +90,7 @@ def test_representative_rates_beside_the_voter_once_per_answer(cast: Cast) -> No
     assert "rate_as_representative" not in workflow.allowed_actions(suggestion=s, user=cast.admin)
     s = workflow.suggestion_rate_as_representative(suggestion=s, actor=rep, rating="basic", text="进度偏慢")
     assert s.state == "replied"  # the representative's rating never closes the case
-    assert s.rep_rating == "basic" and s.rating == ""
+    assert (s.rep_rating, s.rating) == ("basic", "")
     before = Feedback.objects.count(), SuggestionEvent.objects.filter(suggestion=s).count()
     with pytest.raises(WorkflowError) as caught:
         workflow.suggestion_rate_as_representative(suggestion=s, actor=rep, rating="satisfied")
@@ -146,7 +149,8 @@ def test_migration_builds_the_case_file_from_the_events(cast: Cast) -> None:
             [s.pk],
         )
         cursor.execute(
-            "UPDATE suggestions_assignment SET acknowledged_at = NULL, acknowledged_late = NULL WHERE suggestion_id = %s",
+            "UPDATE suggestions_assignment SET acknowledged_at = NULL, acknowledged_late = NULL "
+            "WHERE suggestion_id = %s",
             [s.pk],
         )
     case_file_from_events()
