@@ -69,9 +69,9 @@ class FieldVisitForm(VisitForm):
         super().__init__(*args, stations=stations, representatives=representatives, **kwargs)
         station: forms.ModelChoiceField[Station] = self.fields["station"]  # type: ignore[assignment]
         station.queryset = Station.objects.filter(is_active=True)
-        station.widget.choices = [(s.pk, s.name) for s in stations]  # type: ignore[attr-defined]
+        station.widget.choices = [(s.pk, s.name) for s in stations]
         channel: forms.ChoiceField = self.fields["channel"]  # type: ignore[assignment]
-        channel.widget.choices = [(value, VisitChannel(value).label) for value in FIELD_WORK_CHANNELS]  # type: ignore[attr-defined]
+        channel.widget.choices = [(value, VisitChannel(value).label) for value in FIELD_WORK_CHANNELS]
         channel.initial = VisitChannel.OUTREACH
         present = self.fields["representatives"]
         present.label = _("Other representatives present")

@@ -60,7 +60,7 @@ def visit_record(
     scope = user_scope(actor)
     as_staff = scope.is_admin or station.pk in scope.station_ids
     recorder = None
-    if not as_staff and station.pk in scope.field_station_ids:
+    if not as_staff and scope.representative_id is not None and station.pk in scope.field_station_ids:
         recorder = Representative.objects.get(pk=scope.representative_id)
     if not as_staff and recorder is None:
         if scope.representative_id is not None:
