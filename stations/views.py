@@ -79,7 +79,8 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     stations = _own_stations(user)
     if not user_scope(user).station_ids and not user_scope(user).is_admin:
-        return render(request, "stations/not_station_staff.html", status=403)
+        context = {"field_work": bool(user_scope(user).field_station_ids)}
+        return render(request, "stations/not_station_staff.html", context, status=403)
     representatives = (
         Representative.objects.filter(stations__in=stations.values("pk"), is_active=True)
         .distinct()
@@ -232,5 +233,6 @@ def visit_list_view(request: HttpRequest) -> HttpResponse:
         "filter_form": filter_form,
         "query": query.urlencode(),
         "can_log": bool(user_scope(user).station_ids),
+        "can_field_work": bool(user_scope(user).field_station_ids),
     }
     return render(request, "stations/visit_list.html", context)

@@ -12,6 +12,7 @@ from accounts.models import User
 from stations.models import VoterVisit
 from suggestions.models import Suggestion
 from tests.conftest import World
+from tests.factories import RepresentativeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,10 +28,13 @@ def test_representative_records_field_work_on_a_390px_phone(
     live_server: object, page: Page, artifacts: Path, world: World, representative_user: User
 ) -> None:
     base = str(live_server)
+    colleague = RepresentativeFactory(name="郑代表")
+    colleague.stations.add(world.station_a)
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
+        # The refused form comes back as 400 on purpose; anything else (CSP, scripts) is a problem.
+        if message.type == "error" and "status of 400" not in message.text:
             problems.append(message.text)
 
     page.on("console", on_console)
@@ -56,8 +60,15 @@ def test_representative_records_field_work_on_a_390px_phone(
     page.fill("#id_s-0-submitter_phone", "13812345678")
     page.locator("[data-add-row]").click()
     expect(page.locator("#id_s-1-title")).to_be_visible()
-    page.fill("#id_s-1-title", "广场舞音量扰民")
+    page.fill("#id_s-1-content", "每晚十点后音响还很大。")  # no title yet: refused, all kept
+    page.get_by_label("郑代表").check()
+    with page.expect_navigation():
+        page.get_by_test_id("save-visit").click()
+    expect(page.locator("[data-error-summary]")).to_be_visible()
     assert page_width(page) <= PHONE
+    page.screenshot(path=str(artifacts / "representative-field-work-refused-390.png"), full_page=True)
+    assert not VoterVisit.objects.exists()
+    page.fill("#id_s-1-title", "广场舞音量扰民")
     with page.expect_navigation():
         page.get_by_test_id("save-visit").click()
 
@@ -66,5 +77,6 @@ def test_representative_records_field_work_on_a_390px_phone(
     page.screenshot(path=str(artifacts / "representative-field-work-slips-390.png"), full_page=True)
     visit = VoterVisit.objects.get()
     assert (visit.channel, visit.recorded_by_id, visit.voters_received) == ("night_talk", representative_user.pk, 5)
+    assert set(visit.representatives.values_list("name", flat=True)) == {"陈代表", "郑代表"}
     assert set(Suggestion.objects.values_list("title", flat=True)) == {"广场夜间照明不足", "广场舞音量扰民"}
     assert problems == []

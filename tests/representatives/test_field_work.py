@@ -220,5 +220,8 @@ def test_the_representative_finds_field_work_in_the_menu_home_and_tabs(
     assert home.count(f'href="{URL}"') >= 2  # the main menu too
     file_page = page_text(client.get("/representatives/me/"))
     assert 'data-testid="field-work"' in file_page
-    # Station staff's screen sends nobody here by mistake: it stays station staff's.
-    assert client.get("/visits/new/").status_code == 403
+    # Station staff's screen stays theirs, and points the representative here.
+    desk = client.get("/visits/new/")
+    assert desk.status_code == 403
+    assert f'href="{URL}"' in page_text(desk)
+    assert f'href="{URL}"' in page_text(client.get("/visits/"))
