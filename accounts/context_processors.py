@@ -62,7 +62,10 @@ def _build(request: HttpRequest) -> list[NavGroup]:
             general.append(NavItem(figures, _("Statistics"), current=path.startswith(figures)))
     if scope.representative_id is not None:
         mine = reverse("representatives:me")
-        general.append(NavItem(mine, _("My performance file"), current=path.startswith(mine)))
+        field_work = reverse("representatives:field_visit_create")
+        general.append(NavItem(mine, _("My performance file"), current=path.startswith(mine) and path != field_work))
+        if scope.field_station_ids:
+            general.append(NavItem(field_work, _("Record field work"), current=path == field_work))
     if scope.is_admin or scope.region_paths:
         files = reverse("representatives:file_list")
         general.append(NavItem(files, _("Representatives' files"), current=path.startswith(files)))

@@ -19,6 +19,8 @@ class Scope:
     unit_ids: frozenset[int] = field(default_factory=frozenset)
     region_paths: tuple[str, ...] = ()
     representative_id: int | None = None
+    # The active stations an active representative is assigned to: where they may record field work.
+    field_station_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def roles(self) -> set[str]:
@@ -74,13 +76,22 @@ def user_scope(user: User | AnonymousUser) -> Scope:
             is_admin = True
     from representatives.models import Representative
 
-    rep_id = Representative.objects.filter(user=user).values_list("id", flat=True).first()
+    # One query: the representative's id with each station they are assigned to (None when none).
+    rep_id: int | None = None
+    field_station_ids: set[int] = set()
+    for rid, rep_active, sid, station_active in Representative.objects.filter(user=user).values_list(
+        "id", "is_active", "stations__id", "stations__is_active"
+    ):
+        rep_id = rid
+        if rep_active and sid is not None and station_active:
+            field_station_ids.add(sid)
     scope = Scope(
         is_admin=is_admin,
         station_ids=frozenset(station_ids),
         unit_ids=frozenset(unit_ids),
         region_paths=tuple(sorted(paths)),
         representative_id=rep_id,
+        field_station_ids=frozenset(field_station_ids),
     )
     user._liaison_scope = scope  # type: ignore[attr-defined]
     return scope

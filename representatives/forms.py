@@ -7,11 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
+from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from representatives.models import ActivityKind, Representative
-from stations.models import Station
+from stations.forms import MAX_SUGGESTIONS_PER_VISIT, BaseSuggestionEntryFormSet, SuggestionEntryForm, VisitForm
+from stations.models import FIELD_WORK_CHANNELS, Station, VisitChannel
 
 
 class ActivityForm(forms.Form):
@@ -52,3 +55,42 @@ class ActivityForm(forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return day
+
+
+class FieldVisitForm(VisitForm):
+    """Station staff's visit screen for a representative's field work (出站访选民, 夜谈夜访,
+    service booths). It offers only the representative's stations and the field channels; any
+    other station or channel that is posted reaches `visit_record`, which refuses it with its
+    own message (403 for a station they are not assigned to), so the rule lives in one place."""
+
+    def __init__(
+        self, *args: Any, stations: QuerySet[Station], representatives: QuerySet[Representative], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, stations=stations, representatives=representatives, **kwargs)
+        station: forms.ModelChoiceField[Station] = self.fields["station"]  # type: ignore[assignment]
+        station.queryset = Station.objects.filter(is_active=True)
+        station.widget.choices = [(s.pk, s.name) for s in stations]
+        channel: forms.ChoiceField = self.fields["channel"]  # type: ignore[assignment]
+        channel.widget.choices = [(value, VisitChannel(value).label) for value in FIELD_WORK_CHANNELS]
+        channel.initial = VisitChannel.OUTREACH
+        present = self.fields["representatives"]
+        present.label = _("Other representatives present")
+
+
+class FieldSuggestionEntryForm(SuggestionEntryForm):
+    """A suggestion heard in the field: the representative recording it is its receiving representative."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["representative"]
+
+
+FieldSuggestionEntryFormSet: type[BaseSuggestionEntryFormSet] = formset_factory(  # type: ignore[assignment]
+    FieldSuggestionEntryForm,
+    formset=BaseSuggestionEntryFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_SUGGESTIONS_PER_VISIT,
+    validate_max=True,
+    absolute_max=MAX_SUGGESTIONS_PER_VISIT,
+)

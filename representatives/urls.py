@@ -13,6 +13,7 @@ urlpatterns = [
     path("me/activities/new/", views.activity_create, name="activity_create"),
     path("me/activities/<int:pk>/", views.activity_edit, name="activity_edit"),
     path("me/activities/<int:pk>/delete/", views.activity_remove, name="activity_delete"),
+    path("me/visits/new/", views.field_visit_create, name="field_visit_create"),
     path("files/", views.file_list, name="file_list"),
     path("<int:pk>/file/", views.file_detail, name="file"),
 ]

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from representatives.forms import ActivityForm
+from accounts.selectors import user_scope
+from representatives.forms import ActivityForm, FieldSuggestionEntryFormSet, FieldVisitForm
 from representatives.models import Activity, Representative
 from representatives.selectors import (
     activity_get,
@@ -30,6 +31,8 @@ from representatives.selectors import (
     representative_suggestions,
 )
 from representatives.services import activity_delete, activity_record, activity_update
+from stations.models import Station
+from stations.views import visit_entry
 from suggestions.errors import WorkflowError
 
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
@@ -188,6 +191,32 @@ def activity_remove(request: HttpRequest, me: Representative, pk: int) -> HttpRe
     activity_delete(activity=activity, actor=_user(request))
     messages.success(request, _("The activity was deleted."))
     return redirect(f"{reverse('representatives:my_activities')}?year={year}")
+
+
+@representative_required
+@require_http_methods(["GET", "POST"])
+def field_visit_create(request: HttpRequest, me: Representative) -> HttpResponse:
+    """Field work from a phone: a visit at one of my stations and the suggestions raised in it,
+    on station staff's screen and under their rules (`stations.services.visit_record`)."""
+    station_ids = user_scope(_user(request)).field_station_ids
+    if not station_ids:
+        return render(request, "representatives/no_field_station.html", {"me": me}, status=403)
+    stations = Station.objects.filter(pk__in=station_ids).order_by("name", "id")
+    colleagues = (
+        Representative.objects.filter(stations__in=station_ids, is_active=True)
+        .exclude(pk=me.pk)
+        .distinct()
+        .order_by("name", "id")
+    )
+    return visit_entry(
+        request,
+        stations=stations,
+        representatives=colleagues,
+        form_class=FieldVisitForm,
+        formset_class=FieldSuggestionEntryFormSet,
+        template="representatives/field_visit_form.html",
+        extra_context={"me": me},
+    )
 
 
 @login_required

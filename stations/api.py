@@ -204,7 +204,10 @@ class StationViewSet(viewsets.ReadOnlyModelViewSet[Station]):
     create=extend_schema(
         summary="Log a voter visit with the suggestions raised in it",
         description="All or nothing: if any suggestion is refused, neither the visit nor any suggestion is saved. "
-        "Station staff log visits for their own stations.",
+        "Station staff log visits for their own stations. A representative logs field work (channel outreach, "
+        "night_talk or booth) for a station they are assigned to: they are listed as present and are the "
+        "receiving representative of each suggestion; another station is 403 not_allowed, another channel "
+        "400 channel_not_field_work.",
         tags=["visits"],
         request=VisitCreateSerializer,
         responses={201: VisitCreatedSerializer},

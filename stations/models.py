@@ -134,6 +134,12 @@ class VisitChannel(models.TextChoices):
     LETTER = "letter", _("Letter")
 
 
+# What a representative records in the field (DESIGN §1, issue 14 §7): they go out to the voters.
+# In-station reception is logged at the station's desk by its staff; online, hotline, phone and
+# letter arrive at the station or the committee, so a representative never logs those as field work.
+FIELD_WORK_CHANNELS: tuple[str, ...] = (VisitChannel.OUTREACH, VisitChannel.NIGHT_TALK, VisitChannel.BOOTH)
+
+
 class VoterVisit(models.Model):
     """One reception of voters: at the station, outside it, or through another channel."""
 

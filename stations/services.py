@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.selectors import user_scope
 from representatives.models import Representative
-from stations.models import Station, VisitChannel, VoterVisit
+from stations.models import FIELD_WORK_CHANNELS, Station, VisitChannel, VoterVisit
 from suggestions.errors import WorkflowError
 from suggestions.models import Category, Suggestion
 
@@ -50,21 +50,40 @@ def visit_record(
 ) -> tuple[VoterVisit, list[Suggestion]]:
     """Log one reception of voters and record every suggestion raised in it, all or nothing.
 
-    Only staff of the station (or administrators) may log its visits; a visit cannot lie
-    in the future. Each suggestion goes through the workflow's `suggestion_record`, so a
-    refusal of any one of them rolls back the visit and the others.
+    Staff of the station (or administrators) log any of its visits. A representative logs
+    field work for a station they are assigned to: only outreach, night talks and service
+    booths, listed as present at the visit and the receiving representative of every
+    suggestion recorded in it. A visit cannot lie in the future. Each suggestion goes
+    through the workflow's `suggestion_record`, so a refusal of any one of them rolls back
+    the visit and the others.
     """
     scope = user_scope(actor)
-    if not (scope.is_admin or station.pk in scope.station_ids):
+    as_staff = scope.is_admin or station.pk in scope.station_ids
+    recorder = None
+    if not as_staff and scope.representative_id is not None and station.pk in scope.field_station_ids:
+        recorder = Representative.objects.get(pk=scope.representative_id)
+    if not as_staff and recorder is None:
+        if scope.representative_id is not None:
+            message = _(
+                "You are not assigned to this station: representatives record field work only for their own stations."
+            )
+            raise WorkflowError("not_allowed", message, status=403, fields={"station": [str(message)]})
         raise WorkflowError("not_allowed", _("You cannot log visits for this station."), status=403)
     if channel not in VisitChannel.values:
         raise WorkflowError("validation", _("Choose a channel."), fields={"channel": [str(_("Choose a channel."))]})
+    if recorder is not None and channel not in FIELD_WORK_CHANNELS:
+        message = _(
+            "Field work is an outreach visit, a night talk or a service booth; station staff log the other channels."
+        )
+        raise WorkflowError("channel_not_field_work", message, fields={"channel": [str(message)]})
     if occurred_at > timezone.now() + CLOCK_TOLERANCE:
         message = _("The visit cannot be in the future.")
         raise WorkflowError("visit_in_future", message, fields={"occurred_at": [str(message)]})
     if voters_received < 1:
         message = _("At least one voter was received.")
         raise WorkflowError("validation", message, fields={"voters_received": [str(message)]})
+    if recorder is not None:
+        suggestions = [_received_by(entry, recorder=recorder, row=index) for index, entry in enumerate(suggestions)]
 
     visit = VoterVisit.objects.create(
         station=station,
@@ -76,6 +95,8 @@ def visit_record(
         notes=notes,
     )
     reps = list(representatives)
+    if recorder is not None and recorder not in reps:
+        reps.append(recorder)
     if reps:
         visit.representatives.set(reps)
     recorded = []
@@ -87,6 +108,18 @@ def visit_record(
             error.data = {**error.data, "row": index}
             raise
     return visit, recorded
+
+
+def _received_by(entry: SuggestionEntry, *, recorder: Representative, row: int) -> SuggestionEntry:
+    """A field-work suggestion is received by the representative who records it: they heard the
+    voter, and it shows on their own list and in their performance file. Another is refused."""
+    chosen = entry.get("representative")
+    if chosen is not None and chosen.pk != recorder.pk:
+        message = _("In field work you are the receiving representative of the suggestions you record.")
+        raise WorkflowError("validation", message, fields={"representative": [str(message)]}, data={"row": row})
+    received = entry.copy()
+    received["representative"] = recorder
+    return received
 
 
 def _record_entry(

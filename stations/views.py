@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import User
 from accounts.selectors import user_scope
 from representatives.models import Representative
-from stations.forms import SuggestionEntryFormSet, VisitForm
+from stations.forms import BaseSuggestionEntryFormSet, SuggestionEntryFormSet, VisitForm
 from stations.models import Station, VisitChannel, VoterVisit
 from stations.selectors import station_list, visit_list
 from stations.services import SuggestionEntry, visit_record
@@ -82,12 +82,29 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     stations = _own_stations(user)
     if not user_scope(user).station_ids and not user_scope(user).is_admin:
-        return render(request, "stations/not_station_staff.html", status=403)
+        context = {"field_work": bool(user_scope(user).field_station_ids)}
+        return render(request, "stations/not_station_staff.html", context, status=403)
     representatives = (
         Representative.objects.filter(stations__in=stations.values("pk"), is_active=True)
         .distinct()
         .order_by("name", "id")
     )
+    return visit_entry(request, stations=stations, representatives=representatives)
+
+
+def visit_entry(
+    request: HttpRequest,
+    *,
+    stations: QuerySet[Station],
+    representatives: QuerySet[Representative],
+    form_class: type[VisitForm] = VisitForm,
+    formset_class: type[BaseSuggestionEntryFormSet] = SuggestionEntryFormSet,
+    template: str = "stations/visit_form.html",
+    extra_context: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The one screen of a visit and its suggestions, for station staff and (as field work,
+    `representatives.views.field_visit_create`) for representatives: `visit_record` decides."""
+    user: User = request.user  # type: ignore[assignment]
     form_kwargs = {
         "category_choices": list(Category.objects.filter(is_active=True).values_list("pk", "name")),
         "representative_choices": list(representatives.values_list("pk", "name")),
@@ -97,8 +114,8 @@ def visit_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         adding = "add_row" in request.POST
         data = _with_one_more_row(request.POST) if adding else request.POST
-        form = VisitForm(data, stations=stations, representatives=representatives)
-        formset = SuggestionEntryFormSet(data, prefix=FORMSET_PREFIX, form_kwargs=form_kwargs)
+        form = form_class(data, stations=stations, representatives=representatives)
+        formset = formset_class(data, prefix=FORMSET_PREFIX, form_kwargs=form_kwargs)
         if not adding:
             if form.is_valid() and formset.is_valid():
                 d = form.cleaned_data
@@ -131,10 +148,10 @@ def visit_create(request: HttpRequest) -> HttpResponse:
             else:
                 status = 400
     else:
-        form = VisitForm(stations=stations, representatives=representatives)
-        formset = SuggestionEntryFormSet(prefix=FORMSET_PREFIX, form_kwargs=form_kwargs)
-    context = {"form": form, "formset": formset, "refusal": refusal}
-    return render(request, "stations/visit_form.html", context, status=status)
+        form = form_class(stations=stations, representatives=representatives)
+        formset = formset_class(prefix=FORMSET_PREFIX, form_kwargs=form_kwargs)
+    context = {"form": form, "formset": formset, "refusal": refusal, **(extra_context or {})}
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -160,8 +177,16 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if status_url
             else ""
         )
+    scope = user_scope(request.user)
+    if scope.station_ids or scope.is_admin:
+        another_url = reverse("stations:visit_create")
+    elif scope.field_station_ids:  # a representative back from the field
+        another_url = reverse("representatives:field_visit_create")
+    else:
+        another_url = ""
     context = {
         "visit": visit,
+        "another_url": another_url,
         "representatives": list(visit.representatives.order_by("name")),
         "suggestions": suggestions,
         "status_url": status_url,
@@ -219,5 +244,6 @@ def visit_list_view(request: HttpRequest) -> HttpResponse:
         "filter_form": filter_form,
         "query": query.urlencode(),
         "can_log": bool(user_scope(user).station_ids),
+        "can_field_work": bool(user_scope(user).field_station_ids),
     }
     return render(request, "stations/visit_list.html", context)

@@ -51,7 +51,7 @@ from accounts.models import User
 from accounts.selectors import Scope, user_scope
 from notifications.services import outbox_enqueue
 from representatives.models import Representative
-from stations.models import Region, Station, VisitChannel, VoterVisit
+from stations.models import FIELD_WORK_CHANNELS, Region, Station, VisitChannel, VoterVisit
 from suggestions.casefile import FACT_FIELDS, case_facts_refresh
 from suggestions.deadlines import (
     SOURCE_MANUAL,
@@ -539,7 +539,8 @@ def suggestion_record(
     """Record a suggestion and issue its tracking code (→ received).
 
     Station staff record for their own stations (with one station, it is the default);
-    committee staff for their region (hotline, API); a voter online with `actor=None`.
+    representatives, in the field, for the stations they are assigned to; committee staff
+    for their region (hotline, API); a voter online with `actor=None`.
     """
     actor = _person(actor)
     title, content = _text(title), _text(content)
@@ -550,6 +551,9 @@ def suggestion_record(
         if station is None and len(scope.station_ids) == 1 and not scope.is_admin and not scope.region_paths:
             station = Station.objects.get(pk=next(iter(scope.station_ids)))
         allowed = scope.is_admin or (station is not None and station.pk in scope.station_ids)
+        if not allowed and station is not None and visit is not None and station.pk in scope.field_station_ids:
+            # A representative's field work (stations.services.visit_record): with its visit, at their station.
+            allowed = channel in FIELD_WORK_CHANNELS
         if not allowed and region is not None and region.pk is not None:
             # Committee staff (hotline, API) record within their region, for a station there if any.
             allowed = scope.covers_region_path(Region.objects.only("path").get(pk=region.pk).path) and (

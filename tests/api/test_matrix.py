@@ -72,8 +72,16 @@ ROWS = [
         "log a visit at station A",
         "post",
         lambda s: "/api/v1/visits/",
-        dict.fromkeys(ROLES, 403) | {"anonymous": 401, "station": 201, "admin": 201},
+        # Station A's representative may log field work there, but not an in-station reception.
+        dict.fromkeys(ROLES, 403) | {"anonymous": 401, "station": 201, "admin": 201, "representative": 400},
         _visit_body,
+    ),
+    Row(
+        "log field work at station A",
+        "post",
+        lambda s: "/api/v1/visits/",
+        dict.fromkeys(ROLES, 403) | {"anonymous": 401, "station": 201, "admin": 201, "representative": 201},
+        lambda s: {**_visit_body(s), "channel": "night_talk"},
     ),
     Row("representatives list", "get", lambda s: "/api/v1/representatives/", ALL_SIGNED_IN),
     Row("representative detail", "get", lambda s: f"/api/v1/representatives/{s.cast.representative.pk}/", DISTRICT_A),
