@@ -13,6 +13,7 @@ from rest_framework import routers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from dashboards.api import FiguresView, UnitLeagueView
 from notifications.api import NotificationViewSet
 from representatives.api import DutyShiftViewSet, RepresentativeViewSet
 from stations.api import RegionViewSet, StationViewSet, VisitViewSet
@@ -60,5 +61,7 @@ urlpatterns = [
         csp_update(_DOCS_CSP)(SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")),
         name="api-redoc",
     ),
+    path("figures/", FiguresView.as_view(), name="api-figures"),
+    path("league/", UnitLeagueView.as_view(), name="api-unit-league"),
     *router.urls,
 ]
