@@ -8,6 +8,7 @@ and publish it. Along the way the main pages are photographed at 375 px and 1280
 from __future__ import annotations
 
 import re
+import os
 import shutil
 import struct
 import zlib
@@ -43,6 +44,9 @@ def _png(path: Path) -> Path:
     return path
 
 
+UPDATE_DOCS = os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1"
+
+
 class Shooter:
     """Screenshots of a page at phone and desktop width, under test-artifacts/."""
 
@@ -58,7 +62,9 @@ class Shooter:
             target = self.folder / f"{name}-{width}.png"
             self.page.screenshot(path=str(target), full_page=True)
             assert target.stat().st_size > 5_000, f"{target} looks empty"
-            if docs and (width == max(WIDTHS) or docs_phone):
+            # Refreshing the README's pictures is asked for (UPDATE_DOCS_SCREENSHOTS=1): a plain
+            # `make test` leaves the working tree as it found it.
+            if docs and UPDATE_DOCS and (width == max(WIDTHS) or docs_phone):
                 DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(target, DOCS_SCREENSHOTS / f"{docs}-{width}.png")
         self.page.set_viewport_size({"width": 1280, "height": 900})
