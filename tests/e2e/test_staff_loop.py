@@ -7,8 +7,8 @@ and publish it. Along the way the main pages are photographed at 375 px and 1280
 
 from __future__ import annotations
 
-import re
 import os
+import re
 import shutil
 import struct
 import zlib
