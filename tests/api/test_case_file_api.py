@@ -35,7 +35,8 @@ def test_the_detail_holds_every_round_with_both_ratings(cast: Cast, client_for: 
     first, second = body["rounds"]
     assert (first["round"], first["category"], first["text"], first["text_lost"]) == (1, "B", FIRST_ANSWER, False)
     assert first["unit"] == cast.world.unit_a.code
-    assert first["on_time"] is True and first["due"] is not None
+    assert first["on_time"] is True
+    assert first["due"] is not None
     assert first["voter_rating"]["rating"] == "dissatisfied"
     assert first["voter_rating"]["text"] == VOTER_FIRST_COMMENT
     assert (first["voter_rating"]["via"], first["voter_rating"]["outcome"]) == ("link", "rehandling")
