@@ -7,16 +7,19 @@ is zh-hans), and a refusal is checked to have written nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import ngettext, override
 
 from suggestions import workflow
 from suggestions.models import Feedback, Rating, Reply, State, Suggestion, SupervisionLevel
@@ -235,3 +238,32 @@ def test_the_case_file_costs_the_same_however_many_rounds(client: Client, cast: 
         s = workflow.suggestion_reply(suggestion=s, actor=cast.admin, category="A", text="再次答复")
     assert Reply.objects.filter(suggestion=s).count() >= 2
     assert count() == one
+
+
+def test_an_on_the_spot_answer_is_its_own_round_without_a_deadline(client: Client, cast: Cast) -> None:
+    s, _t = build(cast, "received")
+    s = workflow.suggestion_resolve_on_spot(suggestion=s, actor=cast.admin, reply_text="代表现场协调，已修好。")
+    _login(client, cast, "station_staff")
+    section = _casefile(_page(client, _detail(s)))
+    assert _("Round %(n)s") % {"n": 1} in section
+    assert _("Resolved on the spot") in section
+    assert "代表现场协调，已修好。" in section
+    assert _("Deadline in force") not in section  # an on-the-spot answer has none
+    assert _("Late") not in section
+
+
+def test_a_late_answer_says_so_with_its_working_days(client: Client, cast: Cast) -> None:
+    s, _t = build(cast, "in_progress")
+    assert s.reply_due is not None
+    later = timezone.make_aware(dt.datetime.combine(s.reply_due + dt.timedelta(days=7), dt.time(10)))
+    with time_machine.travel(later, tick=False):
+        s = workflow.suggestion_reply(suggestion=s, actor=cast.admin, category="A", text="迟到的答复。")
+    answer = Reply.objects.get(suggestion=s)
+    assert answer.on_time is False
+    assert answer.working_days is not None
+    _login(client, cast, "committee_staff")
+    section = _casefile(_page(client, _detail(s)))
+    assert 'data-testid="late"' in section
+    assert f"{answer.due:%Y-%m-%d}" in section
+    days = answer.working_days
+    assert ngettext("%(days)s working day", "%(days)s working days", days) % {"days": days} in section
