@@ -42,6 +42,7 @@ from suggestions.filters import HandlingUnitFilter, SuggestionFilter
 from suggestions.forms import phone_normalize
 from suggestions.models import (
     Assignment,
+    AssignmentRole,
     Attachment,
     Category,
     CoOpinion,
@@ -477,11 +478,24 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
         read_only_fields = fields
         list_serializer_class = serializers.ListSerializer  # type: ignore[assignment]
 
+    def _assignments(self, obj: Suggestion) -> list[Assignment]:
+        cached: dict[int, list[Assignment]] = self.context.setdefault("_assignments", {})
+        if obj.pk not in cached:
+            cached[obj.pk] = list(Assignment.objects.filter(suggestion=obj).select_related("unit").order_by("id"))
+        return cached[obj.pk]
+
     def _case_file(self, obj: Suggestion) -> CaseFile:
-        """Read once per suggestion for the four fields (five queries, whatever the rounds)."""
+        """Read once per suggestion for the five fields that show it, whatever the rounds; the
+        tables that can hold no row yet (no answer given, no co-unit opinion) are not read."""
         cached: dict[int, CaseFile] = self.context.setdefault("_case_files", {})
         if obj.pk not in cached:
-            cached[obj.pk] = case_file(suggestion=obj)
+            cached[obj.pk] = case_file(
+                suggestion=obj,
+                read_rounds=obj.answers > 0 or obj.replied_at is not None,
+                read_co_opinions=any(
+                    a.role == AssignmentRole.CO and a.opinion_at is not None for a in self._assignments(obj)
+                ),
+            )
         return cached[obj.pk]
 
     @extend_schema_field(CaseFileRoundSerializer(many=True))
@@ -515,12 +529,12 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
 
     @extend_schema_field(AssignmentSerializer(many=True))
     def get_assignments(self, obj: Suggestion) -> list[dict[str, Any]]:
-        rows = Assignment.objects.filter(suggestion=obj).select_related("unit").order_by("id")
-        return list(AssignmentSerializer(rows, many=True).data)
+        return list(AssignmentSerializer(self._assignments(obj), many=True).data)
 
     @extend_schema_field(ExtensionRequestSerializer(many=True))
     def get_extension_requests(self, obj: Suggestion) -> list[dict[str, Any]]:
-        rows = ExtensionRequest.objects.filter(suggestion=obj).order_by("id")
+        # The same rows as `extensions` (kept for existing clients), read once.
+        rows = sorted(self._case_file(obj).extensions, key=lambda r: r.pk)
         return list(ExtensionRequestSerializer(rows, many=True).data)
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=workflow.ACTIONS)))

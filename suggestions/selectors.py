@@ -19,6 +19,7 @@ from suggestions.models import (
     FollowUpReport,
     HandlingUnit,
     Reply,
+    ReplyCategory,
     Suggestion,
 )
 
@@ -111,7 +112,8 @@ def case_file(
     read_extensions: bool = True,
 ) -> CaseFile:
     """Every round of a suggestion the caller may already see, oldest first, in at most five
-    queries whatever the number of rounds (one per table; grouping is done here).
+    queries whatever the number of rounds (one per table; grouping is done here; progress
+    reports are read only when an answer was a "B").
 
     `with_actors` also reads who recorded each row (staff pages); the public never needs it.
     A page that already knows a table can hold no row (no answer event, no co-unit, no
@@ -136,6 +138,9 @@ def case_file(
         co_opinions = co_opinions.select_related("actor")
         extensions = extensions.select_related("requested_by", "decided_by")
     rounds = [CaseRound(reply=r) for r in replies]
+    if not any(r.reply.category == ReplyCategory.B for r in rounds):
+        # Progress reports follow a "B" answer only (the workflow refuses them otherwise).
+        follow_ups = follow_ups.none()
     by_reply = {r.reply.pk: r for r in rounds}
     for rating in feedbacks:
         found = by_reply.get(rating.reply_id)

@@ -119,7 +119,7 @@ def test_the_detail_costs_the_same_however_many_rounds(cast: Cast, client_for: C
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    one, _token = build(cast, "closed", reply_category="A")
+    one = rehandled(cast, first_round_only=True)
     two = rehandled(cast)
     committee = client_for("committee")
     counts = []

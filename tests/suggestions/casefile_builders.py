@@ -26,10 +26,12 @@ def _user(cast: Cast, persona: str) -> User:
     return user
 
 
-def rehandled(cast: Cast) -> Suggestion:
+def rehandled(cast: Cast, *, first_round_only: bool = False) -> Suggestion:
     """Handed over with a co-unit (two versions of its opinion), an extension granted, a "B"
     reply with a progress report, the representative's 基本满意 and the voter's 不满意 by link,
-    re-handled, an "A" reply and the voter's 满意 by link: closed, two rounds."""
+    re-handled, an "A" reply and the voter's 满意 by link: closed, two rounds.
+
+    `first_round_only` stops after the representative's rating of the first answer (replied)."""
     admin = cast.admin
     s, _token = build(cast, "in_progress")
     for text in CO_OPINIONS:
@@ -48,6 +50,8 @@ def rehandled(cast: Cast) -> Suggestion:
     )
     rep = _user(cast, "representative_user")
     s = workflow.suggestion_rate_as_representative(suggestion=s, actor=rep, rating="basic", text=REP_FIRST_COMMENT)
+    if first_round_only:
+        return s
     s = workflow.suggestion_feedback(
         suggestion=s, actor=None, token=latest_token(s), rating="dissatisfied", text=VOTER_FIRST_COMMENT
     )
