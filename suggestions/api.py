@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -41,10 +42,19 @@ from suggestions.filters import HandlingUnitFilter, SuggestionFilter
 from suggestions.forms import phone_normalize
 from suggestions.models import (
     Assignment,
+    AssignmentRole,
+    Attachment,
     Category,
+    CoOpinion,
     ExtensionRequest,
+    ExtensionStatus,
+    Feedback,
+    FeedbackParty,
+    FeedbackVia,
+    FollowUpReport,
     HandlingUnit,
     Rating,
+    Reply,
     ReplyCategory,
     Route,
     State,
@@ -52,7 +62,7 @@ from suggestions.models import (
     SuggestionEvent,
     Urgency,
 )
-from suggestions.selectors import suggestion_get, suggestion_list
+from suggestions.selectors import CaseFile, case_file, suggestion_get, suggestion_list
 from suggestions.tracking import tracking_code_normalize
 
 TRACKING_CODE_REGEX = r"[0-9A-Za-z\-]{1,20}"
@@ -226,6 +236,153 @@ class ExtensionRequestSerializer(serializers.ModelSerializer[ExtensionRequest]):
         read_only_fields = fields
 
 
+# --- The case file 督办档案 (issue 14): every round, nothing overwritten ---------------------
+
+
+def _person(user: User | None) -> str | None:
+    return str(user) if user is not None else None
+
+
+class CaseFileRatingSerializer(serializers.ModelSerializer[Feedback]):
+    """One rating of one answer: the voter's (选民评) or the receiving representative's (代表评)."""
+
+    party = serializers.ChoiceField(choices=FeedbackParty.choices, read_only=True)
+    via = serializers.ChoiceField(choices=FeedbackVia.choices, read_only=True)
+    rating = serializers.ChoiceField(choices=Rating.choices, read_only=True)
+    recorded_by = serializers.SerializerMethodField(help_text="Who recorded it; null for the voter's own link.")
+
+    class Meta:
+        model = Feedback
+        fields = ["party", "via", "rating", "text", "outcome", "given_at", "recorded_by"]
+        read_only_fields = fields
+
+    def get_recorded_by(self, obj: Feedback) -> str | None:
+        return _person(obj.actor)
+
+
+class CaseFileFollowUpSerializer(serializers.ModelSerializer[FollowUpReport]):
+    round = serializers.SerializerMethodField(help_text="The round of the answer this report follows.")
+    reported_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FollowUpReport
+        fields = ["round", "text", "solved", "due", "next_due", "late", "reported_at", "reported_by"]
+        read_only_fields = fields
+
+    def get_round(self, obj: FollowUpReport) -> int | None:
+        rounds: dict[int, int] = self.context.get("rounds_by_reply", {})
+        return rounds.get(obj.reply_id) if obj.reply_id is not None else None
+
+    def get_reported_by(self, obj: FollowUpReport) -> str | None:
+        return _person(obj.actor)
+
+
+class CaseFileRoundSerializer(serializers.ModelSerializer[Reply]):
+    """One answer (a unit's reply or an on-the-spot resolution) with its two ratings."""
+
+    unit: serializers.SlugRelatedField[HandlingUnit] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    unit_name = serializers.CharField(source="unit.name", read_only=True, allow_null=True, default=None)
+    category = serializers.ChoiceField(choices=ReplyCategory.choices, read_only=True)
+    text = serializers.CharField(read_only=True, help_text="Empty when `text_lost`.")
+    text_lost = serializers.BooleanField(
+        read_only=True, help_text="The text of this round was overwritten before the case file existed."
+    )
+    replied_by = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField(help_text="Ids of the files sent with this answer.")
+    voter_rating = serializers.SerializerMethodField(help_text="选民评, or null while the voter has not rated.")
+    representative_rating = serializers.SerializerMethodField(help_text="代表评, or null.")
+
+    class Meta:
+        model = Reply
+        fields = [
+            "round",
+            "unit",
+            "unit_name",
+            "resolved_on_spot",
+            "category",
+            "text",
+            "text_lost",
+            "replied_at",
+            "replied_by",
+            "due",
+            "on_time",
+            "started_on",
+            "working_days",
+            "follow_up_due",
+            "attachments",
+            "voter_rating",
+            "representative_rating",
+        ]
+        read_only_fields = fields
+
+    def _round(self, obj: Reply) -> Any:
+        return self.context["rounds"][obj.pk]
+
+    def get_replied_by(self, obj: Reply) -> str | None:
+        return _person(obj.actor)
+
+    def get_attachments(self, obj: Reply) -> list[int]:
+        files: dict[int, list[int]] = self.context.get("files_by_event", {})
+        return files.get(obj.event_id or 0, [])
+
+    @extend_schema_field(CaseFileRatingSerializer(allow_null=True))
+    def get_voter_rating(self, obj: Reply) -> dict[str, Any] | None:
+        found = self._round(obj).voter
+        return dict(CaseFileRatingSerializer(found).data) if found is not None else None
+
+    @extend_schema_field(CaseFileRatingSerializer(allow_null=True))
+    def get_representative_rating(self, obj: Reply) -> dict[str, Any] | None:
+        found = self._round(obj).representative
+        return dict(CaseFileRatingSerializer(found).data) if found is not None else None
+
+
+class CaseFileCoOpinionSerializer(serializers.ModelSerializer[CoOpinion]):
+    """Each version of a co-unit's opinion, oldest first."""
+
+    unit: serializers.SlugRelatedField[HandlingUnit] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    given_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CoOpinion
+        fields = ["unit", "unit_name", "text", "due", "late", "given_at", "given_by"]
+        read_only_fields = fields
+
+    def get_given_by(self, obj: CoOpinion) -> str | None:
+        return _person(obj.actor)
+
+
+class CaseFileExtensionSerializer(serializers.ModelSerializer[ExtensionRequest]):
+    """An extension request and its decision: days asked, granted or refused, by whom, why."""
+
+    requested_by = serializers.SerializerMethodField()
+    decided_by = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=ExtensionStatus.choices, read_only=True)
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "days",
+            "reason",
+            "requested_at",
+            "requested_by",
+            "status",
+            "decided_at",
+            "decided_by",
+            "decision_note",
+        ]
+        read_only_fields = fields
+
+    def get_requested_by(self, obj: ExtensionRequest) -> str | None:
+        return _person(obj.requested_by)
+
+    def get_decided_by(self, obj: ExtensionRequest) -> str | None:
+        return _person(obj.decided_by)
+
+
 LIST_COLUMNS = (
     "tracking_code",
     "title",
@@ -265,6 +422,10 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
     rating = blank_choice_field(Rating.choices)
     assignments = serializers.SerializerMethodField()
     extension_requests = serializers.SerializerMethodField()
+    rounds = serializers.SerializerMethodField(help_text="Every answer, oldest first, with its ratings (督办档案).")
+    co_opinions = serializers.SerializerMethodField(help_text="Every version of each co-unit's opinion.")
+    follow_ups = serializers.SerializerMethodField(help_text="Every progress report after a B answer.")
+    extensions = serializers.SerializerMethodField(help_text="Every extension request and its decision.")
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(SuggestionListSerializer.Meta):
@@ -308,19 +469,72 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
             "escalated_to",
             "assignments",
             "extension_requests",
+            "rounds",
+            "co_opinions",
+            "follow_ups",
+            "extensions",
             "allowed_actions",
         ]
         read_only_fields = fields
         list_serializer_class = serializers.ListSerializer  # type: ignore[assignment]
 
+    def _assignments(self, obj: Suggestion) -> list[Assignment]:
+        cached: dict[int, list[Assignment]] = self.context.setdefault("_assignments", {})
+        if obj.pk not in cached:
+            cached[obj.pk] = list(Assignment.objects.filter(suggestion=obj).select_related("unit").order_by("id"))
+        return cached[obj.pk]
+
+    def _case_file(self, obj: Suggestion) -> CaseFile:
+        """Read once per suggestion for the five fields that show it, whatever the rounds; the
+        tables that can hold no row yet (no answer given, no co-unit opinion) are not read."""
+        cached: dict[int, CaseFile] = self.context.setdefault("_case_files", {})
+        if obj.pk not in cached:
+            cached[obj.pk] = case_file(
+                suggestion=obj,
+                read_rounds=obj.answers > 0 or obj.replied_at is not None,
+                read_co_opinions=any(
+                    a.role == AssignmentRole.CO and a.opinion_at is not None for a in self._assignments(obj)
+                ),
+            )
+        return cached[obj.pk]
+
+    @extend_schema_field(CaseFileRoundSerializer(many=True))
+    def get_rounds(self, obj: Suggestion) -> list[dict[str, Any]]:
+        dossier = self._case_file(obj)
+        replies = [r.reply for r in dossier.rounds]
+        event_ids = [r.event_id for r in replies if r.event_id is not None]
+        files: dict[int, list[int]] = {}
+        if event_ids:
+            rows = Attachment.objects.filter(event_id__in=event_ids).order_by("id").values_list("event_id", "id")
+            for event_id, pk in rows:
+                files.setdefault(event_id, []).append(pk)
+        context = {"rounds": {r.reply.pk: r for r in dossier.rounds}, "files_by_event": files}
+        return list(CaseFileRoundSerializer(replies, many=True, context=context).data)
+
+    @extend_schema_field(CaseFileCoOpinionSerializer(many=True))
+    def get_co_opinions(self, obj: Suggestion) -> list[dict[str, Any]]:
+        return list(CaseFileCoOpinionSerializer(self._case_file(obj).co_opinions, many=True).data)
+
+    @extend_schema_field(CaseFileFollowUpSerializer(many=True))
+    def get_follow_ups(self, obj: Suggestion) -> list[dict[str, Any]]:
+        dossier = self._case_file(obj)
+        reports = [p for r in dossier.rounds for p in r.follow_ups] + dossier.loose_follow_ups
+        reports.sort(key=lambda p: (p.reported_at, p.pk))
+        context = {"rounds_by_reply": {r.reply.pk: r.reply.round for r in dossier.rounds}}
+        return list(CaseFileFollowUpSerializer(reports, many=True, context=context).data)
+
+    @extend_schema_field(CaseFileExtensionSerializer(many=True))
+    def get_extensions(self, obj: Suggestion) -> list[dict[str, Any]]:
+        return list(CaseFileExtensionSerializer(self._case_file(obj).extensions, many=True).data)
+
     @extend_schema_field(AssignmentSerializer(many=True))
     def get_assignments(self, obj: Suggestion) -> list[dict[str, Any]]:
-        rows = Assignment.objects.filter(suggestion=obj).select_related("unit").order_by("id")
-        return list(AssignmentSerializer(rows, many=True).data)
+        return list(AssignmentSerializer(self._assignments(obj), many=True).data)
 
     @extend_schema_field(ExtensionRequestSerializer(many=True))
     def get_extension_requests(self, obj: Suggestion) -> list[dict[str, Any]]:
-        rows = ExtensionRequest.objects.filter(suggestion=obj).order_by("id")
+        # The same rows as `extensions` (kept for existing clients), read once.
+        rows = sorted(self._case_file(obj).extensions, key=lambda r: r.pk)
         return list(ExtensionRequestSerializer(rows, many=True).data)
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=workflow.ACTIONS)))
@@ -531,6 +745,11 @@ class FeedbackSerializer(ActionSerializer):
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+class RateAsRepresentativeSerializer(ActionSerializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
 class CloseSerializer(ActionSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -659,8 +878,16 @@ WORKFLOW_ACTIONS: tuple[WorkflowAction, ...] = (
         "feedback",
         FeedbackSerializer,
         workflow.suggestion_feedback,
-        "Record the voter's rating of the reply (representative, station or committee staff)",
+        "Record the voter's rating of the reply: the voter's call-back (station or committee staff)",
         "invalid_state, stale_version, feedback_already_given",
+    ),
+    WorkflowAction(
+        "rate_as_representative",
+        "rate-as-representative",
+        RateAsRepresentativeSerializer,
+        workflow.suggestion_rate_as_representative,
+        "Rate the latest answer as the receiving representative (代表评; does not move the case)",
+        "invalid_state, stale_version, representative_rating_given",
     ),
     WorkflowAction(
         "close",
@@ -681,10 +908,17 @@ WORKFLOW_ACTIONS: tuple[WorkflowAction, ...] = (
 )
 
 
+def _view_name(name: str) -> str:
+    """The method name DRF gives the action (``return`` is a Python keyword)."""
+    return name if name != "return" else "return_"
+
+
 # By view action name (as DRF names the methods below).
 INPUT_SERIALIZERS: dict[str, type[ActionSerializer]] = {
-    (spec.name if spec.name != "return" else "return_"): spec.serializer for spec in WORKFLOW_ACTIONS
+    _view_name(spec.name): spec.serializer for spec in WORKFLOW_ACTIONS
 }
+# By workflow action name: the view methods below pick their spec by name, never by position.
+ACTION_SPECS: dict[str, WorkflowAction] = {spec.name: spec for spec in WORKFLOW_ACTIONS}
 
 # --- Views ---------------------------------------------------------------------------
 
@@ -735,7 +969,7 @@ def _action_view(spec: WorkflowAction) -> Any:
     def view(self: SuggestionViewSet, request: Request, code: str | None = None) -> Response:
         return self.perform_workflow_action(request, spec)
 
-    view.__name__ = spec.name if spec.name != "return" else "return_"
+    view.__name__ = _view_name(spec.name)
     view.__qualname__ = f"SuggestionViewSet.{view.__name__}"
     view.__doc__ = spec.service.__doc__
     decorated = action(detail=True, methods=["post"], url_path=spec.path, url_name=spec.path)(view)
@@ -843,19 +1077,29 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
         updated = spec.service(suggestion=suggestion, actor=user, **serializer.to_kwargs(suggestion))
         return Response(SuggestionDetailSerializer(updated, context=context).data)
 
-    sort = _action_view(WORKFLOW_ACTIONS[0])
-    resolve_on_spot = _action_view(WORKFLOW_ACTIONS[1])
-    propose = _action_view(WORKFLOW_ACTIONS[2])
-    hand_over = _action_view(WORKFLOW_ACTIONS[3])
-    decline = _action_view(WORKFLOW_ACTIONS[4])
-    acknowledge = _action_view(WORKFLOW_ACTIONS[5])
-    return_ = _action_view(WORKFLOW_ACTIONS[6])
-    co_opinion = _action_view(WORKFLOW_ACTIONS[7])
-    request_extension = _action_view(WORKFLOW_ACTIONS[8])
-    decide_extension = _action_view(WORKFLOW_ACTIONS[9])
-    supervise = _action_view(WORKFLOW_ACTIONS[10])
-    reply = _action_view(WORKFLOW_ACTIONS[11])
-    report_follow_up = _action_view(WORKFLOW_ACTIONS[12])
-    feedback = _action_view(WORKFLOW_ACTIONS[13])
-    close = _action_view(WORKFLOW_ACTIONS[14])
-    publish = _action_view(WORKFLOW_ACTIONS[15])
+    sort = _action_view(ACTION_SPECS["sort"])
+    resolve_on_spot = _action_view(ACTION_SPECS["resolve_on_spot"])
+    propose = _action_view(ACTION_SPECS["propose"])
+    hand_over = _action_view(ACTION_SPECS["hand_over"])
+    decline = _action_view(ACTION_SPECS["decline"])
+    acknowledge = _action_view(ACTION_SPECS["acknowledge"])
+    return_ = _action_view(ACTION_SPECS["return"])
+    co_opinion = _action_view(ACTION_SPECS["co_opinion"])
+    request_extension = _action_view(ACTION_SPECS["request_extension"])
+    decide_extension = _action_view(ACTION_SPECS["decide_extension"])
+    supervise = _action_view(ACTION_SPECS["supervise"])
+    reply = _action_view(ACTION_SPECS["reply"])
+    report_follow_up = _action_view(ACTION_SPECS["report_follow_up"])
+    feedback = _action_view(ACTION_SPECS["feedback"])
+    rate_as_representative = _action_view(ACTION_SPECS["rate_as_representative"])
+    close = _action_view(ACTION_SPECS["close"])
+    publish = _action_view(ACTION_SPECS["publish"])
+
+
+# Every declared action has its endpoint, and every endpoint its declaration: a spec added to
+# WORKFLOW_ACTIONS without a line above fails at import, not silently at request time.
+_UNBOUND = {_view_name(spec.name) for spec in WORKFLOW_ACTIONS} - {
+    name for name, member in vars(SuggestionViewSet).items() if hasattr(member, "mapping")
+}
+if _UNBOUND:
+    raise ImproperlyConfigured(f"Workflow actions without an API endpoint: {sorted(_UNBOUND)}")

@@ -432,6 +432,18 @@ class FeedbackForm(ActionForm):
     text = forms.CharField(label=_("What the voter said"), required=False, widget=_textarea(3), max_length=5000)
 
 
+class RepresentativeRatingForm(ActionForm):
+    """代表评: the receiving representative's own rating of the latest answer."""
+
+    rating = forms.ChoiceField(
+        label=_("Your rating of the handling"),
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how satisfied you are with the handling.")},
+    )
+    text = forms.CharField(label=_("Your comment"), required=False, widget=_textarea(3), max_length=2000)
+
+
 class CloseForm(ActionForm):
     note = forms.CharField(label=_("Closing note"), required=False, widget=_textarea(2), max_length=2000)
 
@@ -456,6 +468,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "reply": ReplyForm,
     "report_follow_up": FollowUpForm,
     "feedback": FeedbackForm,
+    "rate_as_representative": RepresentativeRatingForm,
     "close": CloseForm,
     "publish": PublishForm,
 }

@@ -9,6 +9,7 @@ these dataclasses as they are; they never read a Suggestion's fields for the pub
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hmac
 import re
@@ -25,6 +26,7 @@ from stations.models import Region
 from suggestions.masking import mask_name, mask_text
 from suggestions.models import (
     Category,
+    FeedbackParty,
     HandlingUnit,
     Rating,
     ReplyCategory,
@@ -33,6 +35,7 @@ from suggestions.models import (
     Suggestion,
     SuggestionEvent,
 )
+from suggestions.selectors import case_file
 from suggestions.tracking import tracking_code_normalize
 
 # --- The voter's timeline ---------------------------------------------------------
@@ -51,6 +54,7 @@ PUBLIC_ACTIONS = {
     "suggestion.replied": "replied",
     "suggestion.follow_up_reported": "follow_up",
     "suggestion.feedback_received": "rated",
+    "suggestion.representative_rated": "rep_rated",
     "suggestion.declined": "declined",
     "suggestion.converted": "declined",
     "suggestion.escalated": "declined",
@@ -85,11 +89,12 @@ def _label(choices: type[models.TextChoices], value: object) -> str:
     return str(choices(value).label) if isinstance(value, str) and value in choices.values else ""
 
 
-def public_timeline(suggestion: Suggestion) -> list[PublicEvent]:
+def public_timeline(suggestion: Suggestion, *, answer_texts: dict[int, str] | None = None) -> list[PublicEvent]:
     """The public steps of a suggestion, oldest first, without staff names or internal notes.
 
-    Free text shown (the reply, progress reports) is masked with the submitter's name. The
-    reply text is the current one: an earlier reply replaced by re-handling shows its date only.
+    Free text shown (the replies, progress reports) is masked with the submitter's name. Each
+    reply shows its own round's text (`answer_texts`, by event id, from the case file); without
+    them only the current reply has its text and an earlier one shows its date only.
     """
     public_events = SuggestionEvent.objects.filter(suggestion=suggestion, action__in=PUBLIC_ACTIONS)
     events = list(public_events.only("action", "created_at", "data", "note", "to_state").order_by("created_at", "id"))
@@ -114,7 +119,10 @@ def public_timeline(suggestion: Suggestion) -> list[PublicEvent]:
             if data.get("approved") is True:
                 timeline.append(PublicEvent(code, _("Reply date extended"), at, due=_as_date(data.get("reply_due"))))
         elif code == "replied":
-            text = suggestion.reply_text if event is last_reply else ""
+            if answer_texts is not None:
+                text = answer_texts.get(event.pk, "")
+            else:
+                text = suggestion.reply_text if event is last_reply else ""
             timeline.append(
                 PublicEvent(
                     code,
@@ -137,6 +145,10 @@ def public_timeline(suggestion: Suggestion) -> list[PublicEvent]:
                 timeline.append(
                     PublicEvent("rehandling", _("Being handled again"), at, due=_as_date(data.get("reply_due")))
                 )
+        elif code == "rep_rated":
+            timeline.append(
+                PublicEvent(code, _("Rated by the representative"), at, detail=_label(Rating, data.get("rating")))
+            )
         elif code == "declined":
             label = _label(Route, data.get("route")) or str(_("Not accepted"))
             timeline.append(PublicEvent(code, _("Closed"), at, detail=label))
@@ -145,6 +157,86 @@ def public_timeline(suggestion: Suggestion) -> list[PublicEvent]:
         elif code == "published":
             timeline.append(PublicEvent(code, _("Published on the public board"), at))
     return timeline
+
+
+# --- The rounds of the case file, masked -------------------------------------------
+
+
+def _party_label(party: str) -> str:
+    """Who gave a rating, as the public pages call it: 选民评价 or 代表评价; no one's name."""
+    return _("Representative's rating") if party == FeedbackParty.REPRESENTATIVE else _("Voter's rating")
+
+
+@dataclass(frozen=True)
+class PublicRating:
+    party: str
+    party_label: str
+    rating: str
+    rating_label: str
+    at: dt.datetime
+    text: str = ""  # masked; only on the voter's own status page
+
+
+@dataclass(frozen=True)
+class PublicRound:
+    """One answer as the public sees it: the unit (a public body) but no staff member, the
+    text masked, and the ratings given to it."""
+
+    number: int
+    unit: str
+    resolved_on_spot: bool
+    category_label: str
+    text: str
+    text_lost: bool
+    at: dt.datetime
+    due: dt.date | None
+    on_time: bool | None
+    ratings: tuple[PublicRating, ...] = ()
+
+
+def public_rounds(suggestion: Suggestion, *, with_comments: bool) -> tuple[list[PublicRound], dict[int, str]]:
+    """The answers of a suggestion, oldest first, masked, with their ratings; and each kept
+    answer's masked text by its event id (for the timeline).
+
+    `with_comments` adds the raters' comments, masked: the voter's own status page shows them;
+    the public board shows the ratings only.
+    """
+    names = (suggestion.submitter_name,)
+    dossier = case_file(suggestion=suggestion, with_actors=False, read_co_opinions=False, read_extensions=False)
+    rounds: list[PublicRound] = []
+    texts: dict[int, str] = {}
+    for item in dossier.rounds:
+        answer = item.reply
+        text = "" if answer.text_lost else mask_text(answer.text, names=names)
+        if answer.event_id is not None:
+            texts[answer.event_id] = text
+        ratings = tuple(
+            PublicRating(
+                party=str(f.party),
+                party_label=_party_label(f.party),
+                rating=f.rating,
+                rating_label=_label(Rating, f.rating),
+                at=f.given_at,
+                text=mask_text(f.text, names=names) if with_comments else "",
+            )
+            for f in (item.voter, item.representative)
+            if f is not None
+        )
+        rounds.append(
+            PublicRound(
+                number=answer.round,
+                unit=answer.unit.name if answer.unit else "",
+                resolved_on_spot=answer.resolved_on_spot,
+                category_label=_label(ReplyCategory, answer.category),
+                text=text,
+                text_lost=answer.text_lost,
+                at=answer.replied_at,
+                due=answer.due,
+                on_time=answer.on_time,
+                ratings=ratings,
+            )
+        )
+    return rounds, texts
 
 
 # --- Status lookup ----------------------------------------------------------------
@@ -213,11 +305,13 @@ class PublicStatus:
     reply_text: str
     rating_label: str
     timeline: list[PublicEvent] = field(default_factory=list)
+    rounds: list[PublicRound] = field(default_factory=list)
 
 
 def public_status(suggestion: Suggestion) -> PublicStatus:
     names = (suggestion.submitter_name,)
     show_due = suggestion.state in (State.ASSIGNED, State.IN_PROGRESS)
+    rounds, answer_texts = public_rounds(suggestion, with_comments=True)
     return PublicStatus(
         tracking_code=suggestion.tracking_code,
         title=mask_text(suggestion.title, names=names),
@@ -228,7 +322,8 @@ def public_status(suggestion: Suggestion) -> PublicStatus:
         reply_due=suggestion.reply_due if show_due else None,
         reply_text=mask_text(suggestion.reply_text, names=names),
         rating_label=str(Rating(suggestion.rating).label) if suggestion.rating else "",
-        timeline=public_timeline(suggestion),
+        timeline=public_timeline(suggestion, answer_texts=answer_texts),
+        rounds=rounds,
     )
 
 
@@ -262,6 +357,7 @@ class BoardCase:
     reply_text: str
     rating_label: str
     published_at: dt.datetime | None
+    rounds: tuple[PublicRound, ...] = ()  # on the case's own page only, not in the board's list
 
 
 @dataclass(frozen=True)
@@ -343,4 +439,7 @@ def published_board(filters: BoardFilters, *, cursor: str | None = None, limit: 
 
 def published_case(pk: int) -> BoardCase | None:
     s = _published().filter(pk=pk).first()
-    return _board_case(s) if s is not None else None
+    if s is None:
+        return None
+    rounds, _texts = public_rounds(s, with_comments=False)
+    return dataclasses.replace(_board_case(s), rounds=tuple(rounds))

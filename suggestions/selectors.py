@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import user_scope
-from suggestions.models import Assignment, HandlingUnit, Suggestion
+from suggestions.models import (
+    Assignment,
+    Attachment,
+    CoOpinion,
+    ExtensionRequest,
+    Feedback,
+    FeedbackParty,
+    FollowUpReport,
+    HandlingUnit,
+    Reply,
+    ReplyCategory,
+    Suggestion,
+)
 
 
 def suggestion_scope_q(*, user: User | AnonymousUser) -> Q:
@@ -62,3 +76,82 @@ def handling_unit_list(*, user: User | AnonymousUser) -> QuerySet[HandlingUnit]:
     if scope.region_paths:
         q |= scope.region_q("region")
     return qs.filter(q)
+
+
+# --- The case file 督办档案 -------------------------------------------------------------------
+
+
+@dataclass
+class CaseRound:
+    """One answer with what came of it: the voter's rating (选民评), the receiving
+    representative's (代表评) and the progress reports after it."""
+
+    reply: Reply
+    voter: Feedback | None = None
+    representative: Feedback | None = None
+    follow_ups: list[FollowUpReport] = field(default_factory=list)
+    # The files sent with the answer (its event's attachments), filled in by the page.
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+@dataclass
+class CaseFile:
+    rounds: list[CaseRound]
+    co_opinions: list[CoOpinion]
+    extensions: list[ExtensionRequest]
+    # Progress reports not tied to an answer (none are written so today; kept so none is hidden).
+    loose_follow_ups: list[FollowUpReport]
+
+
+def case_file(
+    *,
+    suggestion: Suggestion,
+    with_actors: bool = True,
+    read_rounds: bool = True,
+    read_co_opinions: bool = True,
+    read_extensions: bool = True,
+) -> CaseFile:
+    """Every round of a suggestion the caller may already see, oldest first, in at most five
+    queries whatever the number of rounds (one per table; grouping is done here; progress
+    reports are read only when an answer was a "B").
+
+    `with_actors` also reads who recorded each row (staff pages); the public never needs it.
+    A page that already knows a table can hold no row (no answer event, no co-unit, no
+    extension event on its timeline) turns its `read_*` off and spares the query.
+    """
+    rounds_kept, co_kept, ext_kept = read_rounds, read_co_opinions, read_extensions
+    replies = Reply.objects.filter(suggestion=suggestion).select_related("unit").order_by("round")
+    feedbacks = Feedback.objects.filter(suggestion=suggestion).order_by("given_at", "id")
+    follow_ups = FollowUpReport.objects.filter(suggestion=suggestion).order_by("reported_at", "id")
+    co_opinions = CoOpinion.objects.filter(suggestion=suggestion).select_related("unit").order_by("given_at", "id")
+    extensions = ExtensionRequest.objects.filter(suggestion=suggestion).order_by("requested_at", "id")
+    if not rounds_kept:  # .none() answers without a query
+        replies, feedbacks, follow_ups = replies.none(), feedbacks.none(), follow_ups.none()
+    if not co_kept:
+        co_opinions = co_opinions.none()
+    if not ext_kept:
+        extensions = extensions.none()
+    if with_actors:
+        replies = replies.select_related("actor")
+        feedbacks = feedbacks.select_related("actor")
+        follow_ups = follow_ups.select_related("actor")
+        co_opinions = co_opinions.select_related("actor")
+        extensions = extensions.select_related("requested_by", "decided_by")
+    rounds = [CaseRound(reply=r) for r in replies]
+    if not any(r.reply.category == ReplyCategory.B for r in rounds):
+        # Progress reports follow a "B" answer only (the workflow refuses them otherwise).
+        follow_ups = follow_ups.none()
+    by_reply = {r.reply.pk: r for r in rounds}
+    for rating in feedbacks:
+        found = by_reply.get(rating.reply_id)
+        if found is None:
+            continue
+        if rating.party == FeedbackParty.REPRESENTATIVE:
+            found.representative = rating
+        else:
+            found.voter = rating
+    loose: list[FollowUpReport] = []
+    for report in follow_ups:
+        owner = by_reply.get(report.reply_id) if report.reply_id is not None else None
+        (owner.follow_ups if owner is not None else loose).append(report)
+    return CaseFile(rounds=rounds, co_opinions=list(co_opinions), extensions=list(extensions), loose_follow_ups=loose)

@@ -46,14 +46,17 @@ from suggestions.models import (
     Assignment,
     AssignmentRole,
     Attachment,
-    ExtensionRequest,
+    FeedbackVia,
     HandlingUnit,
+    Rating,
+    ReplyCategory,
     State,
     Suggestion,
     SuggestionEvent,
+    SupervisionLevel,
 )
 from suggestions.queues import Queue, queue_get, queue_suggestions
-from suggestions.selectors import suggestion_get, suggestion_list
+from suggestions.selectors import case_file, suggestion_get, suggestion_list
 from suggestions.signals import FILTER_FORM
 from suggestions.tracking import tracking_code_display
 
@@ -65,7 +68,17 @@ ACTION_LABELS: dict[str, str | Promise] = {
     "feedback": _("Record a call-back"),
 }
 # The action most likely wanted next is shown as the primary button.
-PRIMARY_ACTIONS = ("sort", "propose", "hand_over", "acknowledge", "reply", "feedback", "publish", "decide_extension")
+PRIMARY_ACTIONS = (
+    "sort",
+    "propose",
+    "hand_over",
+    "acknowledge",
+    "reply",
+    "feedback",
+    "rate_as_representative",
+    "publish",
+    "decide_extension",
+)
 
 EVENT_LABELS: dict[str, str | Promise] = {
     "suggestion.recorded": pgettext_lazy("timeline", "Recorded"),
@@ -85,7 +98,8 @@ EVENT_LABELS: dict[str, str | Promise] = {
     "suggestion.supervised": pgettext_lazy("timeline", "Supervised"),
     "suggestion.replied": pgettext_lazy("timeline", "Replied"),
     "suggestion.follow_up_reported": pgettext_lazy("timeline", "Progress reported"),
-    "suggestion.feedback_received": pgettext_lazy("timeline", "Feedback received"),
+    "suggestion.feedback_received": pgettext_lazy("timeline", "Rated by the voter"),
+    "suggestion.representative_rated": pgettext_lazy("timeline", "Rated by the representative"),
     "suggestion.rehandling": pgettext_lazy("timeline", "Sent back for re-handling"),
     "suggestion.closed": pgettext_lazy("timeline", "Closed"),
     "suggestion.published": pgettext_lazy("timeline", "Published"),
@@ -98,6 +112,120 @@ DEADLINE_FIELDS: tuple[tuple[str, str | Promise], ...] = (
     ("follow_up_due", _("Next progress report by")),
     ("feedback_due", _("Feedback by")),
 )
+
+
+# What a rating did to the case, as the timeline says it (the workflow's `outcome` codes).
+OUTCOME_LABELS: dict[str, str | Promise] = {
+    "closed": _("the case was closed"),
+    "rehandling": _("sent back to the unit for re-handling"),
+    "reproposed": _("returned to committee staff for a hand-over"),
+    "committee_decision": _("committee staff decide whether to close"),
+    "recorded": _("recorded; it does not move the case"),
+}
+
+VIA_LABELS: dict[str, str | Promise] = {
+    "link": FeedbackVia.LINK.label,
+    "staff": FeedbackVia.CALL_BACK.label,
+    "call_back": FeedbackVia.CALL_BACK.label,
+    "representative": FeedbackVia.REPRESENTATIVE.label,
+}
+
+
+def _choice(choices: Any, value: object) -> str:
+    """The label of a stored choice, or "" for a value the choices do not know (old events)."""
+    try:
+        return str(choices(value).label)
+    except (ValueError, TypeError):
+        return ""
+
+
+def _day(value: object) -> str:
+    return str(value)[:10] if isinstance(value, str) and value else ""
+
+
+def event_details(event: SuggestionEvent) -> list[str]:
+    """The facts an event recorded in its data, as short sentences for the timeline: which
+    units and deadlines a hand-over set, the supervision level, an extension's days and
+    decision, the round of an answer or a rating. Unknown or missing keys are left out."""
+    data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
+    action = event.action
+    lines: list[str] = []
+
+    def add(text: str | Promise, **values: object) -> None:
+        lines.append(str(text) % values if values else str(text))
+
+    if action == "suggestion.handed_over":
+        if data.get("lead_unit_name"):
+            add(_("Lead unit: %(unit)s"), unit=data["lead_unit_name"])
+        names = [str(n) for n in data.get("co_unit_names") or []]
+        if names:
+            add(_("Co-units: %(units)s"), units="、".join(names))
+        for key, label in (
+            ("ack_due", _("Acknowledge by %(day)s")),
+            ("reply_due", _("Reply by %(day)s")),
+            ("co_due", _("Co-units' opinions by %(day)s")),
+        ):
+            if _day(data.get(key)):
+                add(label, day=_day(data.get(key)))
+    elif action == "suggestion.supervised":
+        level = _choice(SupervisionLevel, data.get("level"))
+        if level:
+            add(_("Supervision level: %(level)s"), level=level)
+        if _day(data.get("reply_due")):
+            add(_("Reply by %(day)s"), day=_day(data.get("reply_due")))
+    elif action == "suggestion.extension_requested":
+        if data.get("days"):
+            add(_("%(days)s more working days asked for"), days=data["days"])
+    elif action == "suggestion.extension_decided":
+        if data.get("approved") is True:
+            add(_("Granted: %(days)s more working days"), days=data.get("days", ""))
+            if _day(data.get("reply_due")):
+                add(
+                    _("Reply now due by %(day)s (was %(old)s)"),
+                    day=_day(data["reply_due"]),
+                    old=_day(data.get("old_reply_due")) or "—",
+                )
+        elif data.get("approved") is False:
+            add(_("Refused: %(days)s more working days"), days=data.get("days", ""))
+    elif action in ("suggestion.replied", "suggestion.resolved_on_spot"):
+        if data.get("round"):
+            add(_("Round %(round)s"), round=data["round"])
+        category = _choice(ReplyCategory, data.get("category"))
+        if category:
+            add(category)
+        if action == "suggestion.replied" and "late" in data:
+            add(_("Late") if data.get("late") else _("On time"))
+        if _day(data.get("reply_due")):
+            add(_("Deadline in force: %(day)s"), day=_day(data["reply_due"]))
+    elif action in ("suggestion.feedback_received", "suggestion.representative_rated"):
+        if data.get("round"):
+            add(_("On the answer of round %(round)s"), round=data["round"])
+        rating = _choice(Rating, data.get("rating"))
+        if rating:
+            add(rating)
+        via = VIA_LABELS.get(str(data.get("via") or ""))
+        if via and action == "suggestion.feedback_received":
+            add(via)
+        outcome = OUTCOME_LABELS.get(str(data.get("outcome") or ""))
+        if outcome:
+            add(outcome)
+        if data.get("outcome") == "rehandling" and _day(data.get("reply_due")):
+            add(_("Reply by %(day)s"), day=_day(data["reply_due"]))
+    elif action == "suggestion.co_opinion_given":
+        if data.get("unit_name"):
+            add(_("Co-unit: %(unit)s"), unit=data["unit_name"])
+        if data.get("revision"):
+            add(_("A revised opinion"))
+        if data.get("late"):
+            add(_("Late"))
+    elif action == "suggestion.follow_up_reported":
+        if data.get("solved"):
+            add(_("The problem is solved"))
+        elif _day(data.get("next_due")):
+            add(_("Next report by %(day)s"), day=_day(data["next_due"]))
+        if data.get("late"):
+            add(_("Late"))
+    return lines
 
 
 # --- Lists -------------------------------------------------------------------------
@@ -368,14 +496,22 @@ def _detail_context(request: HttpRequest, suggestion: Suggestion) -> dict[str, A
     )
     for event in events:
         event.label = EVENT_LABELS.get(event.action, event.action)  # type: ignore[attr-defined]
+        event.details = event_details(event)  # type: ignore[attr-defined]
     assignments = list(
         Assignment.objects.filter(suggestion=suggestion).select_related("unit").order_by("-is_active", "role", "id")
     )
-    extension_requests = list(
-        ExtensionRequest.objects.filter(suggestion=suggestion)
-        .select_related("requested_by", "decided_by")
-        .order_by("id")
+    # The case file; a table that can hold no row for this suggestion is not read (every
+    # answer and extension request is written with its event, a co-opinion needs a co-unit).
+    actions_seen = {e.action for e in events}
+    dossier = case_file(
+        suggestion=suggestion,
+        read_rounds=bool(actions_seen & {"suggestion.replied", "suggestion.resolved_on_spot"}),
+        read_co_opinions=any(a.role == AssignmentRole.CO for a in assignments),
+        read_extensions="suggestion.extension_requested" in actions_seen,
     )
+    files_by_event = {e.pk: list(e.attachments.all()) for e in events}
+    for round_ in dossier.rounds:
+        round_.attachments = files_by_event.get(round_.reply.event_id or 0, [])
     duplicates = list(suggestion.duplicates.order_by("id").only("tracking_code", "title", "created_at")[:20])
     allowed = workflow.allowed_actions(suggestion=suggestion, user=request.user)
     actions = [{"code": a, "label": ACTION_LABELS.get(a, a), "primary": a in PRIMARY_ACTIONS} for a in allowed]
@@ -389,7 +525,8 @@ def _detail_context(request: HttpRequest, suggestion: Suggestion) -> dict[str, A
         "lead_assignments": [a for a in assignments if a.role == AssignmentRole.LEAD and a.is_active],
         "co_assignments": co_assignments,
         "past_assignments": [a for a in assignments if not a.is_active],
-        "extension_requests": extension_requests,
+        "extension_requests": dossier.extensions,
+        "case_file": dossier,
         "attachments": [a for e in events for a in e.attachments.all()],
         "duplicates": duplicates,
         "actions": actions,
@@ -531,6 +668,9 @@ PERFORMERS: dict[str, Performer] = {
     "feedback": lambda s, a, f: workflow.suggestion_feedback(
         suggestion=s, actor=a, rating=f.cleaned_data["rating"], text=f.cleaned_data["text"], **_common(f)
     ),
+    "rate_as_representative": lambda s, a, f: workflow.suggestion_rate_as_representative(
+        suggestion=s, actor=a, rating=f.cleaned_data["rating"], text=f.cleaned_data["text"], **_common(f)
+    ),
     "close": lambda s, a, f: workflow.suggestion_close(
         suggestion=s, actor=a, note=f.cleaned_data["note"], **_common(f)
     ),
@@ -553,6 +693,7 @@ DONE_MESSAGES: dict[str, str | Promise] = {
     "reply": _("Reply sent."),
     "report_follow_up": _("Progress reported."),
     "feedback": _("Feedback recorded."),
+    "rate_as_representative": _("Your rating as representative is recorded."),
     "close": _("Closed."),
     "publish": _("Published on the public board."),
 }

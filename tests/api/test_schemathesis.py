@@ -133,3 +133,26 @@ def test_real_records_conform_too(scene: Scene, admin_user: User) -> None:
             case.validate_response(response, checks=CHECKS)
             called += 1
     assert called >= 30
+
+
+def test_a_case_file_with_every_kind_of_round_conforms(scene: Scene, admin_user: User) -> None:
+    """A re-handled case (two answers, both ratings, co-unit opinions, a progress report, an
+    extension) and the representative's rating: the answers match the schema documented."""
+    from tests.suggestions.casefile_builders import rehandled
+
+    s = rehandled(scene.cast)
+    detail = schema["/api/v1/suggestions/{code}/"]["GET"].Case(path_parameters={"code": s.tracking_code})
+    response = detail.call(headers=_header(admin_user))
+    assert response.status_code == 200
+    assert len(response.json()["rounds"]) == 2
+    detail.validate_response(response, checks=CHECKS)
+
+    rep = scene.cast.users["representative_user"]
+    assert rep is not None
+    for status in (200, 409):  # rates round 2, then the same answer again
+        rate = schema["/api/v1/suggestions/{code}/rate-as-representative/"]["POST"].Case(
+            path_parameters={"code": s.tracking_code}, body={"rating": "satisfied"}, media_type="application/json"
+        )
+        answer = rate.call(headers=_header(rep))
+        assert answer.status_code == status, answer.text[:300]
+        rate.validate_response(answer, checks=CHECKS)

@@ -115,8 +115,17 @@ CASES = [
         "feedback",
         "replied",
         lambda c: {"rating": "satisfied", "text": "电话回访：满意"},
-        frozenset({"representative", "station", "committee", "admin"}),
+        # The voter's rating (选民评) only: the representative now gives their own (代表评).
+        frozenset({"station", "committee", "admin"}),
         "closed",
+    ),
+    Case(
+        "rate-as-representative",
+        "replied",
+        lambda c: {"rating": "basic", "text": "路灯已修，但进度偏慢。"},
+        # The receiving representative in person; an administrator cannot rate for them.
+        frozenset({"representative"}),
+        "replied",
     ),
     Case("close", "replied", lambda c: {}, frozenset({"committee", "admin"}), "closed", days_later=30),
     Case("publish", "closed", lambda c: {}, frozenset({"committee", "admin"}), "closed"),
