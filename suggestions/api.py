@@ -44,6 +44,7 @@ from suggestions.models import (
     Category,
     ExtensionRequest,
     HandlingUnit,
+    PublicationScope,
     Rating,
     ReplyCategory,
     Route,
@@ -263,6 +264,7 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
     route = blank_choice_field(Route.choices)
     reply_category = blank_choice_field(ReplyCategory.choices)
     rating = blank_choice_field(Rating.choices)
+    publication_scope = blank_choice_field(PublicationScope.choices)
     assignments = serializers.SerializerMethodField()
     extension_requests = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
@@ -303,6 +305,10 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
             "close_note",
             "is_published",
             "published_at",
+            "publication_scope",
+            "public_title",
+            "public_content",
+            "public_reply",
             "merged_into",
             "formal_reference",
             "escalated_to",
@@ -536,7 +542,36 @@ class CloseSerializer(ActionSerializer):
 
 
 class PublishSerializer(ActionSerializer):
-    pass
+    facts_only = serializers.BooleanField(
+        default=False,
+        help_text="Publish the facts only (category, region, unit, times, status, result, rating), without the "
+        "voter's words. Required when the voter did not consent: otherwise 409 `consent_missing`.",
+    )
+    public_title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="Edited public title; empty: the recorded one.",
+    )
+    public_content = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=10000,
+        help_text="Edited public content; empty: the recorded one.",
+    )
+    public_reply = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=10000,
+        help_text="Edited public reply; empty: the recorded one.",
+    )
+
+
+class WithdrawPublicationSerializer(ActionSerializer):
+    reason = serializers.CharField(allow_blank=True, max_length=2000, help_text="Why it is withdrawn (required).")
 
 
 @dataclass(frozen=True)
@@ -675,8 +710,16 @@ WORKFLOW_ACTIONS: tuple[WorkflowAction, ...] = (
         "publish",
         PublishSerializer,
         workflow.suggestion_publish,
-        "Put a closed suggestion on the public board (committee staff)",
-        "invalid_state, stale_version, already_published",
+        "Put a closed suggestion on the public board, whole or its facts only (committee staff)",
+        "invalid_state, stale_version, already_published, consent_missing",
+    ),
+    WorkflowAction(
+        "withdraw_publication",
+        "withdraw-publication",
+        WithdrawPublicationSerializer,
+        workflow.suggestion_withdraw_publication,
+        "Take a published suggestion off the public board and Open311, with a reason (committee staff)",
+        "invalid_state, stale_version, not_published",
     ),
 )
 
@@ -859,3 +902,4 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
     feedback = _action_view(WORKFLOW_ACTIONS[13])
     close = _action_view(WORKFLOW_ACTIONS[14])
     publish = _action_view(WORKFLOW_ACTIONS[15])
+    withdraw_publication = _action_view(WORKFLOW_ACTIONS[16])
