@@ -472,8 +472,15 @@ def _merge(s: Suggestion, actor: User, form: ActionForm) -> Suggestion:
 
 def _publish(s: Suggestion, actor: User, form: ActionForm) -> Suggestion:
     assert isinstance(form, PublishForm)
+    wording = form.wording()
     return workflow.suggestion_publish(
-        suggestion=s, actor=actor, facts_only=form.facts_only, **form.wording(), **_common(form)
+        suggestion=s,
+        actor=actor,
+        facts_only=form.facts_only,
+        public_title=wording["public_title"],
+        public_content=wording["public_content"],
+        public_reply=wording["public_reply"],
+        expected_version=form.expected_version,
     )
 
 

@@ -82,9 +82,7 @@ def record(cast: Cast, *, title: str = "小区路灯不亮", urgency: str = "nor
     )
 
 
-def build(
-    cast: Cast, state: str, *, reply_category: str = "B", consent: bool = True
-) -> tuple[Suggestion, str | None]:
+def build(cast: Cast, state: str, *, reply_category: str = "B", consent: bool = True) -> tuple[Suggestion, str | None]:
     """A suggestion in `state`, reached through the workflow by an administrator.
 
     Returns the suggestion and the raw feedback token of its latest reply (or None)."""

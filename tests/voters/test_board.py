@@ -12,9 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from suggestions.errors import WorkflowError
 from suggestions.models import Suggestion
 from suggestions.public import BoardFilters, published_board, unit_league
-from suggestions.errors import WorkflowError
 from suggestions.workflow import suggestion_feedback, suggestion_publish
 from tests.voters.conftest import Site, walk
 
