@@ -188,6 +188,7 @@ STATUS_COLUMNS = (
     "tracking_code",
     "submitter_phone_last4",
     "submitter_name",
+    "consent_to_publish",  # whether an early publication showed (the timeline's "published")
     "title",
     "state",
     "created_at",
