@@ -297,8 +297,10 @@ class BoardPage:
 
 
 def _facts_title(s: Suggestion) -> str:
-    category = s.category.name if s.category else _("Suggestion")
-    return _("%(category)s · %(region)s") % {"category": category, "region": s.region.name}
+    """A heading for a facts-only case, which has none of the voter's words to head it."""
+    if s.category is None:
+        return _("A suggestion")
+    return _("A suggestion about %(category)s") % {"category": s.category.name}
 
 
 def _board_case(s: Suggestion) -> BoardCase:

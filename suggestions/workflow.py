@@ -1514,9 +1514,7 @@ def suggestion_publish(
     if row.is_published:
         raise WorkflowError("already_published", _("This suggestion is already on the public board."), status=409)
     if not facts_only and not row.consent_to_publish:
-        raise WorkflowError(
-            "consent_missing", MSG_CONSENT_MISSING, status=409, fields={"scope": [str(MSG_CONSENT_MISSING)]}
-        )
+        raise WorkflowError("consent_missing", MSG_CONSENT_MISSING, status=409)
     fields = ["is_published", "published_at", "publication_scope"]
     if not facts_only:
         wording = {
