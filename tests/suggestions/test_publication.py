@@ -236,6 +236,7 @@ def test_the_publish_form_refuses_a_whole_case_without_consent_with_the_message(
     assert Suggestion.objects.get(pk=s.pk).publication_scope == "facts"
     detail = _text(client.get(f"/suggestions/{s.tracking_code}/"))
     assert _("Published: facts only") in detail
+    assert f'href="/s/board/{s.pk}/"' in detail  # staff can look at what the public sees
     assert _("Withdraw the publication") in detail
 
 
