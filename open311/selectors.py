@@ -2,10 +2,11 @@
 
 Every request shows only public facts: its id (the tracking code), status, category, the
 handling unit, and dates. The voter's words (description, location, the reply as status
-notes) appear only once committee staff published the case and only if the voter consented
-to publication (as on the public board), and then with names, phone
-numbers, ID-card numbers and e-mail addresses masked (`suggestions.masking`). Nothing
-about the person who raised it is ever shown.
+notes) appear only while committee staff have the whole case published, which needs the
+voter's consent (as on the public board; a facts-only publication shows no words, a withdrawn
+one none either), in the public wording staff edited where there is one, and then with names,
+phone numbers, ID-card numbers and e-mail addresses masked (`suggestions.masking`; the unit's
+official landline in its reply stays). Nothing about the person who raised it is ever shown.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from open311.models import RequestToken
-from suggestions.masking import mask_text
-from suggestions.models import OPEN_STATES, Category, State, Suggestion
+from suggestions.masking import mask_reply, mask_text
+from suggestions.models import OPEN_STATES, Category, PublicationScope, State, Suggestion
 
 # The specification's default window: "a span of 90 days or first 1000 requests".
 MAX_SPAN = dt.timedelta(days=90)
@@ -57,6 +58,7 @@ FACT_VALUES = (
     "state",
     "is_published",
     "consent_to_publish",
+    "publication_scope",
     "merged_into_id",
     "reply_due",
     "created_at",
@@ -65,12 +67,28 @@ FACT_VALUES = (
     "category__name",
     "lead_unit__name",
 )
-WORD_VALUES = ("id", "title", "content", "address", "latitude", "longitude", "reply_text", "submitter_name")
+WORD_VALUES = (
+    "id",
+    "title",
+    "content",
+    "address",
+    "latitude",
+    "longitude",
+    "reply_text",
+    "public_title",
+    "public_content",
+    "public_reply",
+    "submitter_name",
+    "submitter_phone",
+    "lead_unit__phone",
+)
 
 
 def _shows_words(facts: Mapping[str, Any]) -> bool:
-    # As on the public board: only a published case whose voter consented to publication.
-    return bool(facts["is_published"] and facts["consent_to_publish"])
+    # As on the public board: only a whole case published, whose voter consented to publication.
+    return bool(
+        facts["is_published"] and facts["consent_to_publish"] and facts["publication_scope"] != PublicationScope.FACTS
+    )
 
 
 def public_request(facts: Mapping[str, Any], words: Mapping[str, Any] | None, tz: dt.tzinfo) -> dict[str, Any]:
@@ -80,8 +98,18 @@ def public_request(facts: Mapping[str, Any], words: Mapping[str, Any] | None, tz
     lat = long = None
     if words is not None and _shows_words(facts):
         names = (words["submitter_name"],)
-        description = mask_text(f"{words['title']}\n{words['content']}", names=names)
-        status_notes = mask_text(words["reply_text"], names=names) or None
+        title = words["public_title"] or words["title"]
+        content = words["public_content"] or words["content"]
+        description = mask_text(f"{title}\n{content}", names=names)
+        status_notes = (
+            mask_reply(
+                words["public_reply"] or words["reply_text"],
+                submitter_name=words["submitter_name"],
+                submitter_phone=words["submitter_phone"],
+                unit_phone=words["lead_unit__phone"] or "",
+            )
+            or None
+        )
         address = mask_text(words["address"], names=names) or None
         lat, long = _number(words["latitude"]), _number(words["longitude"])
     elif facts["state"] == State.MERGED and facts["merged_into_id"] is not None:

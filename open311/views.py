@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.throttling import SimpleRateThrottle
 
+from liaison import fragments
 from liaison.rest import flatten_errors
 from open311.formats import CONTENT_TYPES, FORMATS, render, render_errors
 from open311.selectors import (
@@ -44,6 +45,7 @@ from stations.models import Region
 from suggestions.errors import WorkflowError
 from suggestions.forms import phone_normalize
 from suggestions.tracking import tracking_code_normalize
+from suggestions.workflow import PUBLICATION_CHANGED
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this endpoint's interface last changed (the discovery document's changeset).
@@ -243,15 +245,19 @@ def _cached_list(request: HttpRequest, fmt: str, query: RequestQuery) -> HttpRes
     if seconds <= 0:
         return render(fmt, "service_requests", "request", request_list(query))
     raw = "&".join(sorted(f"{k}={v}" for k, values in request.GET.lists() for v in values))
-    key = f"open311:requests:{fmt}:{get_language()}:{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    key = ""
     try:
+        # A publication or its withdrawal changes the token: a withdrawn case's words go at once.
+        key = f"open311:requests:{fmt}:{get_language()}:{fragments.version(PUBLICATION_CHANGED)}:{digest}"
         cached = cache.get(key)
     except Exception:  # without the cache (Redis down) every list is computed
         cached = None
     if cached is None:
         response = render(fmt, "service_requests", "request", request_list(query))
-        with contextlib.suppress(Exception):
-            cache.set(key, response.content, seconds)
+        if key:
+            with contextlib.suppress(Exception):
+                cache.set(key, response.content, seconds)
     else:
         response = HttpResponse(cached, content_type=CONTENT_TYPES[fmt])
     response["Cache-Control"] = f"public, max-age={seconds}"

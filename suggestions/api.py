@@ -53,6 +53,7 @@ from suggestions.models import (
     FeedbackVia,
     FollowUpReport,
     HandlingUnit,
+    PublicationScope,
     Rating,
     Reply,
     ReplyCategory,
@@ -420,6 +421,7 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
     route = blank_choice_field(Route.choices)
     reply_category = blank_choice_field(ReplyCategory.choices)
     rating = blank_choice_field(Rating.choices)
+    publication_scope = blank_choice_field(PublicationScope.choices)
     assignments = serializers.SerializerMethodField()
     extension_requests = serializers.SerializerMethodField()
     rounds = serializers.SerializerMethodField(help_text="Every answer, oldest first, with its ratings (督办档案).")
@@ -464,6 +466,10 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
             "close_note",
             "is_published",
             "published_at",
+            "publication_scope",
+            "public_title",
+            "public_content",
+            "public_reply",
             "merged_into",
             "formal_reference",
             "escalated_to",
@@ -755,7 +761,36 @@ class CloseSerializer(ActionSerializer):
 
 
 class PublishSerializer(ActionSerializer):
-    pass
+    facts_only = serializers.BooleanField(
+        default=False,
+        help_text="Publish the facts only (category, region, unit, times, status, result, rating), without the "
+        "voter's words. Required when the voter did not consent: otherwise 409 `consent_missing`.",
+    )
+    public_title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="Edited public title; empty: the recorded one.",
+    )
+    public_content = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=10000,
+        help_text="Edited public content; empty: the recorded one.",
+    )
+    public_reply = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=10000,
+        help_text="Edited public reply; empty: the recorded one.",
+    )
+
+
+class WithdrawPublicationSerializer(ActionSerializer):
+    reason = serializers.CharField(allow_blank=True, max_length=2000, help_text="Why it is withdrawn (required).")
 
 
 @dataclass(frozen=True)
@@ -902,8 +937,16 @@ WORKFLOW_ACTIONS: tuple[WorkflowAction, ...] = (
         "publish",
         PublishSerializer,
         workflow.suggestion_publish,
-        "Put a closed suggestion on the public board (committee staff)",
-        "invalid_state, stale_version, already_published",
+        "Put a closed suggestion on the public board, whole or its facts only (committee staff)",
+        "invalid_state, stale_version, already_published, consent_missing",
+    ),
+    WorkflowAction(
+        "withdraw_publication",
+        "withdraw-publication",
+        WithdrawPublicationSerializer,
+        workflow.suggestion_withdraw_publication,
+        "Take a published suggestion off the public board and Open311, with a reason (committee staff)",
+        "invalid_state, stale_version, not_published",
     ),
 )
 
@@ -1094,6 +1137,7 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
     rate_as_representative = _action_view(ACTION_SPECS["rate_as_representative"])
     close = _action_view(ACTION_SPECS["close"])
     publish = _action_view(ACTION_SPECS["publish"])
+    withdraw_publication = _action_view(ACTION_SPECS["withdraw_publication"])
 
 
 # Every declared action has its endpoint, and every endpoint its declaration: a spec added to

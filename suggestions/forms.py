@@ -449,7 +449,70 @@ class CloseForm(ActionForm):
 
 
 class PublishForm(ActionForm):
-    pass
+    """What becomes public: the whole case or its facts only, and the public wording.
+
+    The wording fields start from the masked text the board would show, so the voter's
+    unmasked details are never copied into them; a field left as it started (or emptied)
+    stores nothing and the board keeps showing the recorded text, masked.
+    """
+
+    FULL = "full"
+    FACTS = "facts"
+
+    scope = forms.ChoiceField(
+        label=_("What is published"),
+        choices=[
+            (FULL, _("The whole case: title, content and reply, masked")),
+            (FACTS, _("The facts only: category, place, unit, times, result and rating, without the voter's words")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    public_title = forms.CharField(label=_("Public title"), required=False, max_length=200)
+    public_content = forms.CharField(label=_("Public content"), required=False, widget=_textarea(5), max_length=10000)
+    public_reply = forms.CharField(label=_("Public reply"), required=False, widget=_textarea(5), max_length=10000)
+
+    WORDING = ("public_title", "public_content", "public_reply")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from suggestions.public import board_preview, public_wording
+
+        s = self.suggestion
+        consent = s.consent_to_publish
+        self.fields["scope"].initial = self.FULL if consent else self.FACTS
+        if not consent:
+            self.fields["scope"].help_text = _(
+                "The voter did not consent to publication: only the facts may be published."
+            )
+        for name, text in zip(self.WORDING, public_wording(s), strict=True):
+            self.fields[name].initial = text
+            self.fields[name].help_text = _("Edit names of other people, addresses and the like out of it.")
+        # The recorded text as the board masks it: submitted unchanged, it is no edit.
+        recorded = board_preview(s, facts_only=False)
+        self.recorded = dict(zip(self.WORDING, (recorded.title, recorded.content, recorded.reply_text), strict=True))
+
+    @property
+    def facts_only(self) -> bool:
+        return self.cleaned_data.get("scope") == self.FACTS
+
+    def wording(self) -> dict[str, str]:
+        """The edited public wording (empty where it is the recorded text)."""
+        result: dict[str, str] = {}
+        for name in self.WORDING:
+            # Browsers send a textarea's line ends as CRLF.
+            value = (self.cleaned_data.get(name) or "").replace("\r\n", "\n").strip()
+            result[name] = "" if value == self.recorded[name].replace("\r\n", "\n").strip() else value
+        return result
+
+
+class WithdrawPublicationForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason for withdrawing"),
+        widget=_textarea(3),
+        max_length=2000,
+        error_messages={"required": _("Say why the publication is withdrawn.")},
+        help_text=_("Kept in the timeline for staff; not shown to the public."),
+    )
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
@@ -471,6 +534,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "rate_as_representative": RepresentativeRatingForm,
     "close": CloseForm,
     "publish": PublishForm,
+    "withdraw_publication": WithdrawPublicationForm,
 }
 
 

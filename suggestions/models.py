@@ -137,6 +137,15 @@ class Rating(models.TextChoices):
     DISSATISFIED = "dissatisfied", _("Dissatisfied")
 
 
+class PublicationScope(models.TextChoices):
+    """What a publication on the public board shows (README, "Publication")."""
+
+    FULL = "full", _("The whole case, masked")
+    # Without the voter's consent only the facts may be published: none of the words
+    # (title, content, the reply that answers them), only category, place, unit, times, result, rating.
+    FACTS = "facts", _("The facts only")
+
+
 class Suggestion(models.Model):
     tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
@@ -301,6 +310,15 @@ class Suggestion(models.Model):
     close_note = models.TextField(_("closing note"), blank=True)
     is_published = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # Empty while not published (and on rows published before scopes existed, which were whole cases).
+    publication_scope = models.CharField(
+        _("publication scope"), max_length=8, choices=PublicationScope.choices, blank=True, default="", db_default=""
+    )
+    # The wording committee staff edited for the board (third parties' names, addresses taken out);
+    # empty means the board shows the recorded text, masked. db_default: bulk loaders need not name them.
+    public_title = models.CharField(_("public title"), max_length=200, blank=True, default="", db_default="")
+    public_content = models.TextField(_("public content"), blank=True, default="", db_default="")
+    public_reply = models.TextField(_("public reply"), blank=True, default="", db_default="")
 
     merged_into = models.ForeignKey(
         "self",
@@ -342,6 +360,11 @@ class Suggestion(models.Model):
                 condition=Q(is_published=False) | Q(state="closed"), name="suggestion_published_only_closed"
             ),
             models.CheckConstraint(condition=Q(supervision_level__lte=2), name="suggestion_supervision_0_2"),
+            # The voter's words are published only with the voter's consent (the form promised it).
+            models.CheckConstraint(
+                condition=Q(is_published=False) | Q(publication_scope="facts") | Q(consent_to_publish=True),
+                name="suggestion_words_published_with_consent",
+            ),
         ]
         # Keyset pagination orders by -id; each index ends in id to serve it.
         indexes = [

@@ -14,6 +14,7 @@ import datetime as dt
 import hmac
 import re
 import unicodedata
+from copy import copy as shallow_copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stations.models import Region
-from suggestions.masking import mask_name, mask_text
+from suggestions.masking import mask_name, mask_reply, mask_text
 from suggestions.models import (
     Category,
     FeedbackParty,
     HandlingUnit,
+    PublicationScope,
     Rating,
     ReplyCategory,
     Route,
@@ -60,6 +62,7 @@ PUBLIC_ACTIONS = {
     "suggestion.escalated": "declined",
     "suggestion.closed": "closed",
     "suggestion.published": "published",
+    "suggestion.publication_withdrawn": "unpublished",
 }
 
 
@@ -155,7 +158,11 @@ def public_timeline(suggestion: Suggestion, *, answer_texts: dict[int, str] | No
         elif code == "closed":
             timeline.append(PublicEvent(code, _("Closed"), at))
         elif code == "published":
-            timeline.append(PublicEvent(code, _("Published on the public board"), at))
+            published = _published_event(suggestion, data)
+            if published is not None:
+                timeline.append(PublicEvent(code, published, at))
+        elif code == "unpublished":
+            timeline.append(PublicEvent(code, _("Removed from the public board"), at))
     return timeline
 
 
@@ -239,6 +246,20 @@ def public_rounds(suggestion: Suggestion, *, with_comments: bool) -> tuple[list[
     return rounds, texts
 
 
+def _published_event(suggestion: Suggestion, data: dict[str, Any]) -> str | None:
+    """What the voter's timeline says of a publication, or None for one that never showed.
+
+    Publications before scopes existed showed only with the voter's consent (the board
+    filtered the others out); the voter is not told of one that did not appear.
+    """
+    scope = data.get("scope")
+    if scope == PublicationScope.FACTS:
+        return _("Published on the public board: the facts only, without your words")
+    if scope == PublicationScope.FULL or suggestion.consent_to_publish:
+        return _("Published on the public board")
+    return None
+
+
 # --- Status lookup ----------------------------------------------------------------
 
 
@@ -257,6 +278,7 @@ STATUS_COLUMNS = (
     "tracking_code",
     "submitter_phone_last4",
     "submitter_name",
+    "consent_to_publish",  # whether an early publication showed (the timeline's "published")
     "title",
     "state",
     "created_at",
@@ -339,7 +361,8 @@ class BoardFilters:
 
 @dataclass(frozen=True)
 class BoardCase:
-    """A published case, masked."""
+    """A published case, masked. A facts-only case has no title of the voter's, no content,
+    no submitter and no reply text: `title` is then made of its category and region."""
 
     pk: int
     title: str
@@ -358,6 +381,7 @@ class BoardCase:
     rating_label: str
     published_at: dt.datetime | None
     rounds: tuple[PublicRound, ...] = ()  # on the case's own page only, not in the board's list
+    facts_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -366,34 +390,95 @@ class BoardPage:
     next_cursor: str | None
 
 
+def _facts_title(s: Suggestion) -> str:
+    """A heading for a facts-only case, which has none of the voter's words to head it."""
+    if s.category is None:
+        return _("A suggestion")
+    return _("A suggestion about %(category)s") % {"category": s.category.name}
+
+
 def _board_case(s: Suggestion) -> BoardCase:
+    """The case as the board shows it: the public wording staff edited where there is one,
+    else the recorded text, always masked; the reply keeps the unit's official landline."""
     names = (s.submitter_name,)
     end = s.closed_at or s.replied_at
+    facts_only = s.publication_scope == PublicationScope.FACTS
+    unit = s.lead_unit
+    if facts_only:
+        title, content, submitter, reply_text = _facts_title(s), "", "", ""
+    else:
+        title = mask_text(s.public_title or s.title, names=names)
+        content = mask_text(s.public_content or s.content, names=names)
+        submitter = mask_name(s.submitter_name)
+        reply_text = mask_reply(
+            s.public_reply or s.reply_text,
+            submitter_name=s.submitter_name,
+            submitter_phone=s.submitter_phone,
+            unit_phone=unit.phone if unit else "",
+        )
     return BoardCase(
         pk=s.pk,
-        title=mask_text(s.title, names=names),
-        content=mask_text(s.content, names=names),
+        title=title,
+        content=content,
         region=s.region.name,
         category=s.category.name if s.category else "",
         representative=s.representative.name if s.representative else "",
-        unit=s.lead_unit.name if s.lead_unit else "",
-        submitter=mask_name(s.submitter_name),
+        unit=unit.name if unit else "",
+        submitter=submitter,
         received_at=s.created_at,
         closed_at=s.closed_at,
         days_taken=max((end - s.created_at).days, 0) if end else None,
         state_label=str(State(s.state).label),
         reply_category=str(ReplyCategory(s.reply_category).label) if s.reply_category else "",
-        reply_text=mask_text(s.reply_text, names=names),
+        reply_text=reply_text,
         rating_label=str(Rating(s.rating).label) if s.rating else "",
         published_at=s.published_at,
+        facts_only=facts_only,
     )
 
 
+def board_preview(
+    suggestion: Suggestion,
+    *,
+    facts_only: bool,
+    public_title: str = "",
+    public_content: str = "",
+    public_reply: str = "",
+) -> BoardCase:
+    """Exactly what the board would show once this suggestion is published with these choices
+    (the publish form's preview): the same function the board uses, on an unsaved copy."""
+    # A copy keeps the related rows already read (region, unit…); nothing is saved.
+    copy = shallow_copy(suggestion)
+    copy.publication_scope = PublicationScope.FACTS if facts_only else PublicationScope.FULL
+    copy.published_at = copy.published_at or timezone.now()
+    if not facts_only:
+        copy.public_title = public_title.strip()
+        copy.public_content = public_content.strip()
+        copy.public_reply = public_reply.strip()
+    return _board_case(copy)
+
+
+def public_wording(suggestion: Suggestion) -> tuple[str, str, str]:
+    """The title, content and reply as the board would show them now, masked: where staff
+    start editing the public wording (so the voter's unmasked details are never copied)."""
+    case = board_preview(
+        suggestion,
+        facts_only=False,
+        public_title=suggestion.public_title,
+        public_content=suggestion.public_content,
+        public_reply=suggestion.public_reply,
+    )
+    return case.title, case.content, case.reply_text
+
+
 def _published() -> QuerySet[Suggestion]:
-    """Cases the committee published and whose voter agreed to it: the form promised that a
-    case without the voter's consent never appears on the board."""
+    """Cases the committee published: whole cases only where the voter agreed to it (the form
+    promised that a case without consent never shows the voter's words), facts-only cases
+    whatever the voter said. The database holds the same rule as a constraint."""
     return Suggestion.objects.filter(
-        is_published=True, published_at__isnull=False, consent_to_publish=True
+        Q(consent_to_publish=True) | Q(publication_scope=PublicationScope.FACTS),
+        is_published=True,
+        published_at__isnull=False,
     ).select_related("region", "category", "representative", "lead_unit")
 
 

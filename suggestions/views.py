@@ -40,7 +40,7 @@ from suggestions.deadlines import basis_description
 from suggestions.errors import WorkflowError
 from suggestions.export import suggestions_workbook
 from suggestions.filters import SuggestionFilter
-from suggestions.forms import ACTION_FORMS, ActionForm, uploads_of
+from suggestions.forms import ACTION_FORMS, ActionForm, PublishForm, uploads_of
 from suggestions.listing import ListRow, list_rows, list_values
 from suggestions.models import (
     Assignment,
@@ -55,6 +55,7 @@ from suggestions.models import (
     SuggestionEvent,
     SupervisionLevel,
 )
+from suggestions.public import BoardCase, board_preview
 from suggestions.queues import Queue, queue_get, queue_suggestions
 from suggestions.selectors import case_file, suggestion_get, suggestion_list
 from suggestions.signals import FILTER_FORM
@@ -103,6 +104,7 @@ EVENT_LABELS: dict[str, str | Promise] = {
     "suggestion.rehandling": pgettext_lazy("timeline", "Sent back for re-handling"),
     "suggestion.closed": pgettext_lazy("timeline", "Closed"),
     "suggestion.published": pgettext_lazy("timeline", "Published"),
+    "suggestion.publication_withdrawn": pgettext_lazy("timeline", "Publication withdrawn"),
     "suggestion.deadline_recalculated": pgettext_lazy("timeline", "Deadline recalculated"),
 }
 
@@ -605,6 +607,38 @@ def _merge(s: Suggestion, actor: User, form: ActionForm) -> Suggestion:
     )
 
 
+def _publish(s: Suggestion, actor: User, form: ActionForm) -> Suggestion:
+    assert isinstance(form, PublishForm)
+    wording = form.wording()
+    return workflow.suggestion_publish(
+        suggestion=s,
+        actor=actor,
+        facts_only=form.facts_only,
+        public_title=wording["public_title"],
+        public_content=wording["public_content"],
+        public_reply=wording["public_reply"],
+        expected_version=form.expected_version,
+    )
+
+
+def _publish_preview(suggestion: Suggestion, form: ActionForm) -> BoardCase | None:
+    """What the board would show with the choices on the publish form (its initial values
+    before anything was typed); None for another form or one with errors."""
+    if not isinstance(form, PublishForm):
+        return None
+    if not form.is_bound:
+        return board_preview(
+            suggestion,
+            facts_only=form.fields["scope"].initial == PublishForm.FACTS,
+            public_title=suggestion.public_title,
+            public_content=suggestion.public_content,
+            public_reply=suggestion.public_reply,
+        )
+    if form.errors:
+        return None
+    return board_preview(suggestion, facts_only=form.facts_only, **form.wording())
+
+
 PERFORMERS: dict[str, Performer] = {
     "sort": _sort,
     "merge": _merge,
@@ -674,7 +708,10 @@ PERFORMERS: dict[str, Performer] = {
     "close": lambda s, a, f: workflow.suggestion_close(
         suggestion=s, actor=a, note=f.cleaned_data["note"], **_common(f)
     ),
-    "publish": lambda s, a, f: workflow.suggestion_publish(suggestion=s, actor=a, **_common(f)),
+    "publish": lambda s, a, f: _publish(s, a, f),
+    "withdraw_publication": lambda s, a, f: workflow.suggestion_withdraw_publication(
+        suggestion=s, actor=a, reason=f.cleaned_data["reason"], **_common(f)
+    ),
 }
 
 DONE_MESSAGES: dict[str, str | Promise] = {
@@ -696,6 +733,7 @@ DONE_MESSAGES: dict[str, str | Promise] = {
     "rate_as_representative": _("Your rating as representative is recorded."),
     "close": _("Closed."),
     "publish": _("Published on the public board."),
+    "withdraw_publication": _("Taken off the public board."),
 }
 
 
@@ -720,7 +758,11 @@ def suggestion_action(request: HttpRequest, code: str, action: str) -> HttpRespo
     status = 200
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, suggestion=suggestion, user=user)
-        if form.is_valid():
+        if form.is_valid() and action == "publish" and request.POST.get("preview"):
+            # Only the preview is asked for: shown below, nothing is published.
+            if isinstance(form, PublishForm) and not form.facts_only and not suggestion.consent_to_publish:
+                refusal = str(workflow.MSG_CONSENT_MISSING)
+        elif form.is_valid():
             try:
                 PERFORMERS[action](suggestion, user, form)
             except WorkflowError as error:
@@ -748,6 +790,7 @@ def suggestion_action(request: HttpRequest, code: str, action: str) -> HttpRespo
         "form": form,
         "refusal": refusal,
         "multipart": action == "reply",
+        "preview": _publish_preview(suggestion, form) if not refusal else None,
     }
     template = "suggestions/_action_form.html" if request.htmx else "suggestions/action.html"  # type: ignore[attr-defined]
     return render(request, template, context, status=status)

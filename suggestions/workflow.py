@@ -77,6 +77,7 @@ from suggestions.models import (
     FollowUpReport,
     HandlingUnit,
     HolidayOverride,
+    PublicationScope,
     Rating,
     Reply,
     ReplyCategory,
@@ -158,6 +159,7 @@ TRANSITIONS: dict[str, Transition] = {
         _t("rate_as_representative", [S.REPLIED, S.CLOSED], [], [P.REPRESENTATIVE], _("Rate as representative")),
         _t("close", [S.REPLIED], [S.CLOSED], [P.COMMITTEE], _("Close")),
         _t("publish", [S.CLOSED], [], [P.COMMITTEE], _("Publish")),
+        _t("withdraw_publication", [S.CLOSED], [], [P.COMMITTEE], _("Withdraw the publication")),
     ]
 }
 del S, P
@@ -1649,18 +1651,93 @@ def suggestion_close(
     return row
 
 
+PUBLICATION_CHANGED = "publication"  # a version token the public lists that cache (Open311) read
+
+MSG_CONSENT_MISSING = _(
+    "The voter did not consent to publication, so the case cannot be published in full. "
+    "You may publish the facts only, without the voter's words."
+)
+
+
+def _publication_changed() -> None:
+    """After commit: cached public lists are computed again, so a withdrawn case goes at once."""
+    from liaison import fragments
+
+    transaction.on_commit(lambda: fragments.bump(PUBLICATION_CHANGED))
+
+
 @transaction.atomic
-def suggestion_publish(*, suggestion: Suggestion, actor: User, expected_version: int | None = None) -> Suggestion:
-    """Committee staff put a closed suggestion on the public board (the voter's name and
-    phone are masked there)."""
+def suggestion_publish(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    facts_only: bool = False,
+    public_title: str = "",
+    public_content: str = "",
+    public_reply: str = "",
+    expected_version: int | None = None,
+) -> Suggestion:
+    """Committee staff put a closed suggestion on the public board, masked (公示).
+
+    The whole case (title, content, reply, in the public wording staff edited or else as
+    recorded) only if the voter consented (`consent_missing`, 409, otherwise); the facts only
+    (category, region, unit, representative, times, status, result category, rating; none of the
+    voter's words and no reply text) whatever the voter said, chosen explicitly with `facts_only`.
+    The public wording is ignored, and kept as it was, for a facts-only publication.
+    """
     ctx = _begin("publish", suggestion, actor, expected_version)
     row = ctx.row
     if row.is_published:
         raise WorkflowError("already_published", _("This suggestion is already on the public board."), status=409)
+    if not facts_only and not row.consent_to_publish:
+        raise WorkflowError("consent_missing", MSG_CONSENT_MISSING, status=409)
+    fields = ["is_published", "published_at", "publication_scope"]
+    if not facts_only:
+        wording = {
+            "public_title": _text(public_title),
+            "public_content": _text(public_content),
+            "public_reply": _text(public_reply),
+        }
+        limit = Suggestion._meta.get_field("public_title").max_length or 200
+        if len(wording["public_title"]) > limit:
+            raise _fail("validation", _("At most %(limit)s characters.") % {"limit": limit}, "public_title")
+        for name, value in wording.items():
+            setattr(row, name, value)
+        fields += list(wording)
     row.is_published = True
     row.published_at = ctx.now
-    _save(ctx, "is_published", "published_at")
-    _event(ctx, "suggestion.published", from_state=row.state, public=True)
+    row.publication_scope = PublicationScope.FACTS if facts_only else PublicationScope.FULL
+    _save(ctx, *fields)
+    edited = [name for name in ("public_title", "public_content", "public_reply") if getattr(row, name)]
+    data = {"scope": row.publication_scope, "edited": edited if not facts_only else []}
+    _event(ctx, "suggestion.published", from_state=row.state, public=True, data=data)
+    _publication_changed()
+    return row
+
+
+@transaction.atomic
+def suggestion_withdraw_publication(
+    *, suggestion: Suggestion, actor: User, reason: str, expected_version: int | None = None
+) -> Suggestion:
+    """Committee staff take a published case off the public board and Open311 (撤销公示),
+    with the reason (required, kept in the log, not shown to the public). It may be published
+    again later; the edited public wording is kept for that."""
+    ctx = _begin("withdraw_publication", suggestion, actor, expected_version)
+    row = ctx.row
+    if not row.is_published:
+        raise WorkflowError("not_published", _("This suggestion is not on the public board."), status=409)
+    reason = _text(reason)
+    if not reason:
+        raise _fail("reason_required", _("Say why the publication is withdrawn."), "reason")
+    scope = row.publication_scope
+    row.is_published = False
+    row.published_at = None
+    row.publication_scope = ""
+    _save(ctx, "is_published", "published_at", "publication_scope")
+    _event(
+        ctx, "suggestion.publication_withdrawn", from_state=row.state, note=reason, public=True, data={"scope": scope}
+    )
+    _publication_changed()
     return row
 
 
@@ -1723,6 +1800,8 @@ def _precondition(action: str, row: Suggestion, today: dt.date) -> bool:
         return _close_reason(row, today) is not None
     if action == "publish":
         return not row.is_published
+    if action == "withdraw_publication":
+        return row.is_published
     if action == "co_opinion":
         return Assignment.objects.filter(suggestion=row, role=AssignmentRole.CO, is_active=True).exists()
     return True

@@ -44,6 +44,10 @@ def _request_extension(cast: Cast, s: Suggestion) -> Suggestion:
     return workflow.suggestion_request_extension(suggestion=s, actor=cast.admin, days=3, reason="需协调资金")
 
 
+def _publish(cast: Cast, s: Suggestion) -> Suggestion:
+    return workflow.suggestion_publish(suggestion=s, actor=cast.admin)
+
+
 CASES = [
     Case("sort", "received", lambda c: {"category": c.category.code}, frozenset({"station", "admin"}), "sorted", True),
     Case(
@@ -129,6 +133,14 @@ CASES = [
     ),
     Case("close", "replied", lambda c: {}, frozenset({"committee", "admin"}), "closed", days_later=30),
     Case("publish", "closed", lambda c: {}, frozenset({"committee", "admin"}), "closed"),
+    Case(
+        "withdraw-publication",
+        "closed",
+        lambda c: {"reason": "公示内容含第三人住址"},
+        frozenset({"committee", "admin"}),
+        "closed",
+        prepare=_publish,
+    ),
 ]
 
 

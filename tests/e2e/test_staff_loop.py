@@ -211,6 +211,12 @@ def test_staff_loop_in_the_browser(
     _submit_action(page)
     expect(page.get_by_test_id("state")).to_have_text(str(State.CLOSED.label))
     _act(page, "publish")
+    # The form previews exactly what the board will show; staff edit the public wording.
+    preview = page.locator("#action-panel [data-testid=publish-preview]")
+    expect(preview).to_contain_text(first.title)
+    page.fill("#action-panel input[name=public_title]", "小区路灯长期不亮（公示）")
+    page.locator("#action-panel [data-testid=preview-action]").click()
+    expect(preview).to_contain_text("小区路灯长期不亮（公示）")
     _submit_action(page)
     expect(page.locator(".badge-published")).to_be_visible()
     shoot("suggestion-detail", docs="committee-suggestion")
@@ -226,6 +232,9 @@ def test_staff_loop_in_the_browser(
     expect(page.locator(".topbar")).to_be_hidden()
     expect(page.locator(".print-tools")).to_be_hidden()
     page.emulate_media(media="screen")
+
+    page.goto(f"{base}/s/board/{first.pk}/")
+    expect(page.locator("article h1")).to_have_text("小区路灯长期不亮（公示）")
 
     first.refresh_from_db()
     assert (first.state, first.is_published, first.rating) == (State.CLOSED, True, "satisfied")

@@ -186,16 +186,16 @@ def test_an_unknown_service_is_an_error_document(client: Client, cast: Cast) -> 
 
 
 def _publish(cast: Cast, *, consent: bool = True) -> Suggestion:
-    suggestion, _ = build(cast, "closed", reply_category="A")
-    # The voter's consent is given when the suggestion is recorded (test setup, not a workflow step).
-    Suggestion.objects.filter(pk=suggestion.pk).update(consent_to_publish=consent)
-    suggestion.refresh_from_db()
+    """A closed case published by committee staff: whole with the voter's consent, else (the only
+    publication the workflow then allows) its facts only."""
+    suggestion, _ = build(cast, "closed", reply_category="A", consent=consent)
     committee = cast.users["committee_staff"]
     assert committee is not None
-    return workflow.suggestion_publish(suggestion=suggestion, actor=committee)
+    return workflow.suggestion_publish(suggestion=suggestion, actor=committee, facts_only=not consent)
 
 
 def test_a_published_case_without_the_voters_consent_shows_no_words(cast: Cast, client: Client) -> None:
+    # Since issue 14 a case without consent can only be published as its facts: still no words.
     published = _publish(cast, consent=False)
     [item] = _json(client.get(f"{BASE}/requests/{published.tracking_code}.json"))
     assert item["status"] == "closed"

@@ -395,7 +395,8 @@ def test_committee_staff_record_a_call_back_and_publish(client: Client, cast: Ca
     s.refresh_from_db()
     assert s.state == State.CLOSED
     assert s.rating == "satisfied"
-    assert act(client, s, "publish").status_code == 302
+    # The publish form asks what is published (whole case or facts only): the choice is sent.
+    assert act(client, s, "publish", {"scope": "full"}).status_code == 302
     s.refresh_from_db()
     assert s.is_published
 

@@ -5,8 +5,8 @@ every step (Hypothesis stateful testing, on the real database):
 * every change writes exactly one event, a refusal writes nothing at all;
 * the version goes up by exactly one on every change, never otherwise;
 * no deadline lies before the day its count started;
-* a closed suggestion never leaves "closed", and afterwards only publication and the
-  follow-up reports of a "being solved" reply change it (DESIGN §3: "the unit reports again
+* a closed suggestion never leaves "closed", and afterwards only publication (and its
+  withdrawal) and the follow-up reports of a "being solved" reply change it (DESIGN §3: "the unit reports again
   until solved"); a merged one never changes again.
 """
 
@@ -141,7 +141,9 @@ def _call(cast: Cast, action: str, s: Suggestion, actor: Any, good: bool, choice
     elif action == "close":
         workflow.suggestion_close(suggestion=s, actor=actor, note=text)
     elif action == "publish":
-        workflow.suggestion_publish(suggestion=s, actor=actor)
+        workflow.suggestion_publish(suggestion=s, actor=actor, facts_only=choice % 3 == 0)
+    elif action == "withdraw_publication":
+        workflow.suggestion_withdraw_publication(suggestion=s, actor=actor, reason=text)
     else:  # pragma: no cover
         raise AssertionError(action)
 
@@ -211,8 +213,9 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert (event.from_state, event.to_state) == (old["state"], new["state"])
         if old["state"] == "closed":
             changed = {k for k in new if new[k] != old[k]} - {"version", "updated_at"}
-            assert action in {"publish", "report_follow_up", "rate_as_representative"}, action
-            assert changed <= {"is_published", "published_at", "follow_up_due"}, changed
+            assert action in {"publish", "withdraw_publication", "report_follow_up", "rate_as_representative"}, action
+            publication = {"is_published", "published_at", "publication_scope", "public_title", "public_content"}
+            assert changed <= {*publication, "public_reply", "follow_up_due"}, changed
         # The case file only grows: every earlier round is still there, unchanged.
         for part in ("replies", "feedbacks", "co_opinions", "follow_ups"):
             assert after[part][: len(before[part])] == before[part], part

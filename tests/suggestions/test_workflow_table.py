@@ -64,6 +64,7 @@ EXPECTED: dict[str, tuple[set[str], set[str], str | None, str]] = {
     ),
     "close": ({"replied"}, COMMITTEE, "closed", "suggestion.closed"),
     "publish": ({"closed"}, COMMITTEE, None, "suggestion.published"),
+    "withdraw_publication": ({"closed"}, COMMITTEE, None, "suggestion.publication_withdrawn"),
 }
 
 ROLES = [
@@ -122,13 +123,19 @@ def _calls(cast: Cast, earlier: Suggestion, token: str | None) -> dict[str, Call
         ),
         "close": lambda s, a: workflow.suggestion_close(suggestion=s, actor=a, note="逾期未反馈，办结。"),
         "publish": lambda s, a: workflow.suggestion_publish(suggestion=s, actor=a),
+        "withdraw_publication": lambda s, a: workflow.suggestion_withdraw_publication(
+            suggestion=s, actor=a, reason="公示内容含第三人姓名，撤销后重新公示。"
+        ),
     }
 
 
 def _setup(action: str, cast: Cast, subject: Suggestion) -> None:
-    """What must exist before the action can be valid at all: a pending request to decide."""
+    """What must exist before the action can be valid at all: a pending request to decide, a
+    publication to withdraw."""
     if action == "decide_extension" and subject.state == "in_progress":
         workflow.suggestion_request_extension(suggestion=subject, actor=cast.admin, days=2, reason="材料未齐。")
+    if action == "withdraw_publication" and subject.state == "closed":
+        workflow.suggestion_publish(suggestion=subject, actor=cast.admin)
 
 
 def _clock(action: str, subject: Suggestion) -> dt.datetime | None:

@@ -70,7 +70,8 @@ def make_cast(world: World, personas: dict[str, User]) -> Cast:
     )
 
 
-def record(cast: Cast, *, title: str = "小区路灯不亮", urgency: str = "normal") -> Suggestion:
+def record(cast: Cast, *, title: str = "小区路灯不亮", urgency: str = "normal", consent: bool = True) -> Suggestion:
+    """A suggestion recorded at station A; its voter consents to publication unless `consent` is False."""
     return workflow.suggestion_record(
         actor=cast.users["station_staff"],
         title=title,
@@ -80,11 +81,12 @@ def record(cast: Cast, *, title: str = "小区路灯不亮", urgency: str = "nor
         urgency=urgency,
         submitter_name="张三",
         submitter_phone="13812345678",
+        consent_to_publish=consent,
         representative=cast.representative,
     )
 
 
-def build(cast: Cast, state: str, *, reply_category: str = "B") -> tuple[Suggestion, str | None]:
+def build(cast: Cast, state: str, *, reply_category: str = "B", consent: bool = True) -> tuple[Suggestion, str | None]:
     """A suggestion in `state`, reached through the workflow by an administrator.
 
     Returns the suggestion and the raw feedback token of its latest reply (or None)."""
@@ -95,7 +97,7 @@ def build(cast: Cast, state: str, *, reply_category: str = "B") -> tuple[Suggest
         s = record(cast)
         s = workflow.suggestion_sort(suggestion=s, actor=admin, category=None, urgency="normal", merge_into=earlier)
         return s, None
-    s = record(cast)
+    s = record(cast, consent=consent)
     target = PATH.index(state)
     if target >= 1:
         s = workflow.suggestion_sort(suggestion=s, actor=admin, category=cast.category, urgency="normal")

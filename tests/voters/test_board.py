@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboards.league import unit_league
+from suggestions.errors import WorkflowError
 from suggestions.models import Suggestion
 from suggestions.public import BoardFilters, published_board
-from suggestions.workflow import suggestion_feedback
+from suggestions.workflow import suggestion_feedback, suggestion_publish
 from tests.voters.conftest import Site, walk
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,11 @@ def test_only_published_cases_are_shown_masked(client: Client, site: Site) -> No
     published, _ = walk(site, to="published", title="路灯 published", content="我是张三丰，电话13812345678")
     closed, _ = walk(site, to="closed", title="路灯 closed only")
     replied, _ = walk(site, to="replied", title="路灯 replied")
-    no_consent, _ = walk(site, to="published", title="路灯 without consent", consent=False)
+    # Without consent the workflow refuses a whole publication (issue 14): never on the board.
+    no_consent, _ = walk(site, to="closed", title="路灯 without consent", consent=False)
+    with pytest.raises(WorkflowError) as refused:
+        suggestion_publish(suggestion=no_consent, actor=site.committee_staff)
+    assert refused.value.code == "consent_missing"
     response = client.get(BOARD)
     assert case_titles(response) == ["路灯 published"]
     page = response.content.decode()

@@ -137,3 +137,54 @@ def test_the_given_name_never_survives(name: str, before: str, after: str, space
     written_name = " ".join(name) if spaced else name
     masked = mask_text(before + written_name + after, names=[name])
     assert name not in masked.replace(" ", "").replace("\u3000", "")
+
+
+# --- Other people's names, found by their form of address (issue 14 §4) ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("张先生来电反映", "张**先生来电反映"),  # a one-character name: the length is hidden as in mask_name
+        ("找到李四主任协调", "找到李**主任协调"),
+        ("王大爷和刘阿姨都说", "王**大爷和刘**阿姨都说"),
+        ("社区陈书记、赵老师到场", "社区陈**书记、赵**老师到场"),
+        ("欧阳修先生", "欧阳**先生"),  # a two-character surname stays whole
+        ("我和张三丰主任说过", "我和张**主任说过"),  # 和 before a name is a word, not a surname
+        ("班主任张老师", "班主任张**老师"),
+        ("保安王大爷", "保安王**大爷"),
+    ],
+)
+def test_names_with_a_form_of_address_are_masked_keeping_surname_and_title(text: str, masked: str) -> None:
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["党支部书记到场", "村委会主任答复", "常务副主任", "班主任说", "保安大爷", "语文老师", "司机师傅", "请先生们注意"],
+)
+def test_words_that_only_look_like_names_are_left_alone(text: str) -> None:
+    assert mask_text(text) == text
+
+
+def test_the_submitters_name_and_a_third_partys_name_are_both_masked() -> None:
+    assert mask_text("张三丰说邻居李四先生也受影响", names=["张三丰"]) == "张**说邻居李**先生也受影响"
+
+
+def test_a_units_landline_in_its_reply_stays_while_mobiles_and_the_voters_phone_are_masked() -> None:
+    from suggestions.masking import mask_reply
+
+    reply = "如有疑问请致电0591-87654321或本局热线0591-83345678；经办人手机13900001111；已回访您（0591-88889999）。"
+    masked = mask_reply(reply, submitter_name="张三", submitter_phone="0591-88889999", unit_phone="0591-83345678")
+    assert "0591-87654321" in masked  # an official landline with its area code
+    assert "0591-83345678" in masked  # the unit's own phone
+    assert "13900001111" not in masked
+    assert "139****1111" in masked
+    assert "88889999" not in normalised_digits(masked)  # the voter's own landline never
+    # The same landline in the voter's own words is masked as before.
+    assert "87654321" not in normalised_digits(mask_text("我家电话0591-87654321"))
+    # The unit's phone in any form (full-width, spaces) stays; a number without area code does not.
+    assert "0591 8334 5678" in mask_reply(
+        "电话0591 8334 5678", submitter_name="", submitter_phone="", unit_phone="0591-83345678"
+    )
+    assert "87654321" not in normalised_digits(mask_reply("电话87654321", submitter_name="", submitter_phone=""))
