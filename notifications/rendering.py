@@ -34,7 +34,8 @@ class MessageKind:
     REPLIED_VOTER = "replied_voter"
     FEEDBACK_DISSATISFIED = "feedback_dissatisfied"
     REHANDLING = "rehandling"
-    REMINDER = "reminder"
+    REMINDER = "reminder"  # to a unit's contacts
+    STAFF_REMINDER = "staff_reminder"  # to station or committee staff: their own stage or decision
     ESCALATION = "escalation"
     DIGEST = "digest"
 
@@ -49,6 +50,7 @@ class MessageKind:
         FEEDBACK_DISSATISFIED,
         REHANDLING,
         REMINDER,
+        STAFF_REMINDER,
         ESCALATION,
         DIGEST,
     )

@@ -141,6 +141,18 @@ def add_working_days(start: dt.date, days: int, *, calendar: WorkingCalendar | N
     return (calendar or WorkingCalendar()).add_working_days(start, days)
 
 
+def overdue_until(today: dt.date, days: int, *, calendar: WorkingCalendar | None = None) -> dt.date:
+    """The latest due date that is overdue by at least `days` working days on `today`: at least
+    `days` working days lie in (due, today]. Always before today (overdue means past)."""
+    calendar = calendar or WorkingCalendar()
+    day, counted = today, 0
+    while counted < days:
+        if calendar.is_working_day(day):
+            counted += 1
+        day -= dt.timedelta(days=1)
+    return min(day, today - dt.timedelta(days=1))
+
+
 def is_working_day(day: dt.date) -> bool:
     return WorkingCalendar().is_working_day(day)
 
@@ -171,6 +183,30 @@ def basis_description(basis: dict[str, Any] | None) -> str:
     if source == SOURCE_MANUAL:
         return _("Date set by committee staff on %(start)s.") % {"start": basis.get("start", "")}
     params = {"days": basis.get("days", 0), "start": basis.get("start", "")}
+    if basis.get("manual_due"):
+        # A date typed by staff, then extended: the extension's working days are counted from it.
+        params["start"] = basis["manual_due"]
+        if source == SOURCE_STATUTORY:
+            return (
+                _("%(days)s working days after %(start)s, a date set by committee staff, on the statutory holiday calendar.")
+                % params
+            )
+        if source == SOURCE_OVERRIDE:
+            return (
+                _(
+                    "%(days)s working days after %(start)s, a date set by committee staff, on the statutory holiday "
+                    "calendar, including days set by administrators."
+                )
+                % params
+            )
+        return (
+            _(
+                "%(days)s working days after %(start)s, a date set by committee staff, counting Monday to Friday "
+                "because the official holidays of a year it reaches are not known yet; provisional until "
+                "administrators enter them."
+            )
+            % params
+        )
     if source == SOURCE_STATUTORY:
         return _("%(days)s working days after %(start)s on the statutory holiday calendar.") % params
     if source == SOURCE_OVERRIDE:
