@@ -24,6 +24,7 @@ from typing import Any, TypedDict
 
 import chinese_calendar
 from chinese_calendar.constants import holidays as _package_holidays
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from suggestions.models import CalendarYear, HolidayOverride
@@ -38,6 +39,21 @@ SOURCE_MANUAL = "manual"  # a date chosen by a person; never recalculated
 _STRENGTH = {SOURCE_STATUTORY: 0, SOURCE_OVERRIDE: 1, SOURCE_WEEKDAYS: 2}
 
 PACKAGE_YEARS = range(min(_package_holidays).year, max(_package_holidays).year + 1)
+
+# The working-day limit of each stage before the hand-over, by the state it runs in (a setting's
+# name): 梳理 (received → sorted), 拟办 (sorted → proposed), 交办 (proposed → handed over).
+STAGE_LIMITS: dict[str, str] = {
+    "received": "SORT_LIMIT_DAYS",
+    "sorted": "PROPOSE_LIMIT_DAYS",
+    "proposed": "HANDOVER_LIMIT_DAYS",
+}
+
+
+def stage_limit_days(state: str) -> int | None:
+    """Working days allowed for the stage that runs in `state`, or None when no stage does."""
+    name = STAGE_LIMITS.get(state)
+    return None if name is None else int(getattr(settings, name))
+
 
 # The longest span we will walk; far beyond any legal limit, it only stops runaway input.
 MAX_WORKING_DAYS = 2000

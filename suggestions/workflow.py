@@ -56,9 +56,11 @@ from suggestions.deadlines import (
     SOURCE_MANUAL,
     DeadlineBasis,
     DeadlineResult,
+    STAGE_LIMITS,
     WorkingCalendar,
     add_months,
     overdue_until,
+    stage_limit_days,
 )
 from suggestions.errors import WorkflowError
 from suggestions.models import (
@@ -346,21 +348,6 @@ def _manual_basis(ctx: _Ctx, due: dt.date) -> DeadlineBasis:
         "source": SOURCE_MANUAL,
         "provisional": False,
     }
-
-
-# The working-day limit of each stage before the hand-over, by the state it runs in:
-# 梳理 (received → sorted), 拟办 (sorted → proposed), 交办 (proposed → handed over).
-STAGE_LIMITS: dict[str, str] = {
-    State.RECEIVED: "SORT_LIMIT_DAYS",
-    State.SORTED: "PROPOSE_LIMIT_DAYS",
-    State.PROPOSED: "HANDOVER_LIMIT_DAYS",
-}
-
-
-def stage_limit_days(state: str) -> int | None:
-    """Working days allowed for the stage that runs in `state`, or None when no stage does."""
-    name = STAGE_LIMITS.get(state)
-    return None if name is None else int(getattr(settings, name))
 
 
 def _stage_clock(ctx: _Ctx) -> tuple[str, ...]:
