@@ -198,7 +198,10 @@ class Spec:
 _LEAD = Group("s.lead_unit_id", "unit")
 _COMMITTEE = Group("g.path", "committee")
 # A suggestion recorded without a station: committee staff of its region act as its station.
-_STATION_STAGE = (Group("s.station_id", "station", "s.station_id IS NOT NULL"), Group("g.path", "committee", "s.station_id IS NULL"))
+_STATION_STAGE = (
+    Group("s.station_id", "station", "s.station_id IS NOT NULL"),
+    Group("g.path", "committee", "s.station_id IS NULL"),
+)
 
 SPECS: tuple[Spec, ...] = (
     Spec("ack", MessageKind.REMINDER, (_LEAD,)),
@@ -273,7 +276,10 @@ def _extension_days(window: SweepWindow, calendar: WorkingCalendar) -> tuple[str
         params[f"xd{i}t"] = ops.adapt_datetimefield_value(end)
         params[f"xd{i}d"] = ops.adapt_datefield_value(add_working_days(day, limit, calendar=calendar).due)
         if cast:
-            rows.append(f"SELECT %(xd{i}f)s::timestamptz AS day_from, %(xd{i}t)s::timestamptz AS day_to, %(xd{i}d)s::date AS due")
+            rows.append(
+                f"SELECT %(xd{i}f)s::timestamptz AS day_from, %(xd{i}t)s::timestamptz AS day_to,"
+                f" %(xd{i}d)s::date AS due"
+            )
         else:
             rows.append(f"SELECT %(xd{i}f)s AS day_from, %(xd{i}t)s AS day_to, %(xd{i}d)s AS due")
     return " UNION ALL ".join(rows), params

@@ -204,7 +204,10 @@ def basis_description(basis: dict[str, Any] | None) -> str:
         params["start"] = basis["manual_due"]
         if source == SOURCE_STATUTORY:
             return (
-                _("%(days)s working days after %(start)s, a date set by committee staff, on the statutory holiday calendar.")
+                _(
+                    "%(days)s working days after %(start)s, a date set by committee staff, "
+                    "on the statutory holiday calendar."
+                )
                 % params
             )
         if source == SOURCE_OVERRIDE:

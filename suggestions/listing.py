@@ -107,7 +107,9 @@ def list_rows(values: list[dict[str, Any]], today: dt.date) -> list[ListRow]:
                 place=v["station__name"] or v["region__name"] or "",
                 lead_unit=v["lead_unit__name"] or "",
                 due=due.isoformat() if due else "",
-                overdue=bool(due and due < today and (state in (State.ASSIGNED, State.IN_PROGRESS) or stage_age is not None)),
+                overdue=bool(
+                    due and due < today and (state in (State.ASSIGNED, State.IN_PROGRESS) or stage_age is not None)
+                ),
                 stage_age=stage_age,
                 stage_limit=stage_limit if stage_age is not None else None,
                 received_iso=received.isoformat(timespec="seconds"),

@@ -337,7 +337,9 @@ class Suggestion(models.Model):
                 fields=["follow_up_due"], name="sugg_follow_up_due_idx", condition=Q(follow_up_due__isnull=False)
             ),
             models.Index(
-                fields=["formal_reply_due"], name="sugg_formal_reply_due_idx", condition=Q(formal_reply_due__isnull=False)
+                fields=["formal_reply_due"],
+                name="sugg_formal_reply_due_idx",
+                condition=Q(formal_reply_due__isnull=False),
             ),
             models.Index(fields=["representative", "-id"], name="sugg_rep_idx"),
             models.Index(fields=["category", "state", "-id"], name="sugg_category_state_idx"),

@@ -54,9 +54,9 @@ from representatives.models import Representative
 from stations.models import Region, Station, VisitChannel, VoterVisit
 from suggestions.deadlines import (
     SOURCE_MANUAL,
+    STAGE_LIMITS,
     DeadlineBasis,
     DeadlineResult,
-    STAGE_LIMITS,
     WorkingCalendar,
     add_months,
     overdue_until,
@@ -1235,9 +1235,7 @@ def supervision_auto_raise(*, today: dt.date | None = None) -> int:
             target = next((level for level, until in thresholds if due <= until), None)
             if target is None or row.supervision_level >= target:
                 continue
-            ctx = _Ctx(
-                row=row, actor=None, scope=scope, parties=frozenset(), now=now, today=today, calendar=calendar
-            )
+            ctx = _Ctx(row=row, actor=None, scope=scope, parties=frozenset(), now=now, today=today, calendar=calendar)
             data = {
                 "automatic": True,
                 "deadline": name,

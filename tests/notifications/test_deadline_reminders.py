@@ -18,17 +18,15 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.services import membership_grant
 from notifications import sms
 from notifications.models import Channel, Delivery
 from notifications.reminders import reminder_sweep
 from notifications.services import deliveries_send
 from suggestions import workflow
-from suggestions.models import Suggestion
+from suggestions.models import HandlingUnit, Suggestion
 from tests.conftest import World
-from accounts.models import Role
-from accounts.services import membership_grant
-from suggestions.models import HandlingUnit
 from tests.factories import CategoryFactory, HandlingUnitContactFactory, HandlingUnitFactory, UserFactory
 from tests.notifications.helpers import acknowledge, at, hand_over, reminder_rows
 
@@ -156,7 +154,11 @@ def test_follow_up_report_reminders_to_the_lead_unit_also_after_closing(
 ) -> None:
     with at(D(2025, 9, 29)):
         s = workflow.suggestion_reply(
-            suggestion=with_co_unit, actor=unit_staff, category="B", text="已列入改造计划。", follow_up_due=D(2025, 10, 20)
+            suggestion=with_co_unit,
+            actor=unit_staff,
+            category="B",
+            text="已列入改造计划。",
+            follow_up_due=D(2025, 10, 20),
         )
         s = workflow.suggestion_feedback(suggestion=s, actor=committee_staff, rating="satisfied")
     assert s.state == "closed"
@@ -170,7 +172,9 @@ def test_follow_up_report_reminders_to_the_lead_unit_also_after_closing(
     assert sweep(D(2025, 10, 23)) == set()
     # The unit reports and names the next date: the new date has its own reminders.
     with at(D(2025, 10, 24)):
-        workflow.suggestion_report_follow_up(suggestion=s, actor=unit_staff, text="施工过半。", next_due=D(2025, 11, 20))
+        workflow.suggestion_report_follow_up(
+            suggestion=s, actor=unit_staff, text="施工过半。", next_due=D(2025, 11, 20)
+        )
     assert sweep(D(2025, 10, 27), "follow_up") == set()
     assert keys(sweep(D(2025, 11, 20), "follow_up")) == {f"reminder:{s.pk}:follow_up:2025-11-20:today"}
 
@@ -187,7 +191,9 @@ def test_committee_staff_are_told_once_that_they_may_close_when_the_feedback_win
     due = s.feedback_due
     assert sweep(due, "feedback") == set()  # the voter may still rate today
     key = f"reminder:{s.pk}:feedback:{due.isoformat()}:overdue"
-    assert sweep(due + dt.timedelta(days=1), "feedback") == staff(committee_staff, key) | staff(city_committee_staff, key)
+    assert sweep(due + dt.timedelta(days=1), "feedback") == staff(committee_staff, key) | staff(
+        city_committee_staff, key
+    )
     assert sweep(due + dt.timedelta(days=1)) == set()
     assert sweep(due + dt.timedelta(days=9), "feedback") == set()
     # The message tells them they may close it, in Chinese.
@@ -242,7 +248,11 @@ def test_a_pending_extension_request_reminds_committee_staff_to_decide(
     world: World, station_staff: User, committee_staff: User, unit_staff: User
 ) -> None:
     s = hand_over(
-        world, station_staff=station_staff, committee_staff=committee_staff, on=D(2025, 9, 22), reply_due=D(2025, 10, 31)
+        world,
+        station_staff=station_staff,
+        committee_staff=committee_staff,
+        on=D(2025, 9, 22),
+        reply_due=D(2025, 10, 31),
     )
     s = acknowledge(s, unit_staff=unit_staff, on=D(2025, 9, 22))
     with at(D(2025, 10, 13)):  # Monday: decision due two working days later, Wednesday 15th
@@ -264,7 +274,11 @@ def test_an_extension_requested_late_in_the_evening_counts_from_that_day_in_shan
     world: World, station_staff: User, committee_staff: User, unit_staff: User
 ) -> None:
     s = hand_over(
-        world, station_staff=station_staff, committee_staff=committee_staff, on=D(2025, 9, 22), reply_due=D(2025, 10, 31)
+        world,
+        station_staff=station_staff,
+        committee_staff=committee_staff,
+        on=D(2025, 9, 22),
+        reply_due=D(2025, 10, 31),
     )
     s = acknowledge(s, unit_staff=unit_staff, on=D(2025, 9, 22))
     with at(D(2025, 10, 13), hour=23):  # 15:00 UTC: still Monday the 13th in Shanghai
@@ -373,7 +387,9 @@ def test_the_number_of_queries_does_not_grow_with_the_new_deadlines(
 def test_every_new_reminder_renders_in_chinese(
     with_co_unit: Suggestion, world: World, station_staff: User, committee_staff: User, unit_staff: User
 ) -> None:
-    b = hand_over(world, station_staff=station_staff, committee_staff=committee_staff, on=D(2025, 9, 22), title="另一件")
+    b = hand_over(
+        world, station_staff=station_staff, committee_staff=committee_staff, on=D(2025, 9, 22), title="另一件"
+    )
     b = acknowledge(b, unit_staff=unit_staff, on=D(2025, 9, 22))
     with at(D(2025, 9, 29)):
         workflow.suggestion_reply(
@@ -385,7 +401,8 @@ def test_every_new_reminder_renders_in_chinese(
         deliveries_send(delivery_ids=created)
     kinds = {key.split(":")[2] for key in Delivery.objects.values_list("key", flat=True)}
     assert kinds >= {"co", "follow_up", "sort"}
-    assert mail.outbox and sms.outbox
+    assert mail.outbox
+    assert sms.outbox
     for message in mail.outbox:
         text = message.subject + message.body
         assert not any(word in text for word in ("Reminder", "Overdue", "handed over", "working days", "opinion"))
@@ -403,13 +420,18 @@ def test_the_migration_backfills_formal_dates_and_stage_clocks(
     formal = record(world, station_staff, on=D(2025, 9, 22), title="另一件")
     with at(D(2025, 9, 22)):
         formal = workflow.suggestion_sort(suggestion=formal, actor=station_staff, category=category, urgency="normal")
-        formal = workflow.suggestion_propose(suggestion=formal, actor=station_staff, route="closed_session", note="规划")
-        formal = workflow.suggestion_decline(suggestion=formal, actor=committee_staff, note="转为闭会建议。", reference="12")
+        formal = workflow.suggestion_propose(
+            suggestion=formal, actor=station_staff, route="closed_session", note="规划"
+        )
+        formal = workflow.suggestion_decline(
+            suggestion=formal, actor=committee_staff, note="转为闭会建议。", reference="12"
+        )
     Suggestion.objects.update(stage_since=None, stage_due=None, formal_reply_due=None)
     migration = importlib.import_module("suggestions.migrations.0006_stage_deadlines")
     migration.backfill(apps, None)
     waiting.refresh_from_db()
     formal.refresh_from_db()
     assert formal.formal_reply_due == D(2025, 12, 22)
-    assert waiting.stage_since is not None and waiting.stage_since.date() == D(2025, 9, 25)
+    assert waiting.stage_since is not None
+    assert waiting.stage_since.date() == D(2025, 9, 25)
     assert waiting.stage_due == D(2025, 9, 29)  # 26th, the working Sunday 28th, 29th

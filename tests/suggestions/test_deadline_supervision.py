@@ -177,7 +177,11 @@ def test_an_extension_of_a_hand_typed_date_counts_working_days_and_is_provisiona
     world: World, station_staff: User, committee_staff: User, unit_staff: User, admin_user: User
 ) -> None:
     s = hand_over(
-        world, station_staff=station_staff, committee_staff=committee_staff, on=D(2026, 12, 21), reply_due=D(2026, 12, 28)
+        world,
+        station_staff=station_staff,
+        committee_staff=committee_staff,
+        on=D(2026, 12, 21),
+        reply_due=D(2026, 12, 28),
     )
     s = acknowledge(s, unit_staff=unit_staff, on=D(2026, 12, 21))
     assert s.deadline_basis["reply_due"]["source"] == "manual"

@@ -44,7 +44,7 @@ def record(world: World, station_staff: User, title: str, on: dt.date) -> object
 
 def test_the_sort_and_propose_queues_show_age_and_limit(client: Client, world: World, station_staff: User) -> None:
     late = record(world, station_staff, "超期未梳理", D(2025, 9, 22))  # sort due Wednesday 24th
-    fresh = record(world, station_staff, "刚登记", D(2025, 9, 26))  # due Monday 29th (Sunday 28th is worked)
+    record(world, station_staff, "刚登记", D(2025, 9, 26))  # due Monday 29th (Sunday 28th is worked)
     with at(D(2025, 9, 26)):
         workflow.suggestion_sort(
             suggestion=late,  # type: ignore[arg-type]
@@ -58,7 +58,8 @@ def test_the_sort_and_propose_queues_show_age_and_limit(client: Client, world: W
         to_propose = client.get("/suggestions/?queue=to_propose")
     assert to_sort.status_code == to_propose.status_code == 200
     page = text(to_sort.content)
-    assert "刚登记" in page and "超期未梳理" not in page
+    assert "刚登记" in page
+    assert "超期未梳理" not in page
     assert "2025-09-29" in page
     assert "已用 1 个工作日（限 2 个）" in page  # the working Sunday
     # Sorted on Friday 26th: three working days to propose, due Tuesday 30th; one used.
@@ -91,3 +92,12 @@ def test_the_hand_over_queue_shows_age_and_limit(
     assert "待交办" in page
     assert "2025-09-25" in page
     assert "已用 2 个工作日（限 3 个）" in page
+
+
+def test_the_suggestion_page_explains_the_stage_limit(client: Client, world: World, station_staff: User) -> None:
+    s = record(world, station_staff, "待梳理", D(2025, 9, 26))
+    client.force_login(station_staff)
+    with at(D(2025, 9, 30)):
+        page = text(client.get(f"/suggestions/{s.tracking_code}/").content)  # type: ignore[attr-defined]
+    assert "梳理期限 2025-09-29" in page
+    assert "自 2025-09-26 起（不含当日）2 个" in page
