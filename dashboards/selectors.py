@@ -297,9 +297,12 @@ def _live_tallies(subject: Subject, period: Period) -> _Tallies:
 
 
 def _overdue_q(today: dt.date) -> Q:
-    # The same rule as the "overdue" queue and filter: acknowledgement or reply late.
-    return Q(state=State.ASSIGNED, ack_due__lt=today) | Q(
-        state__in=[State.ASSIGNED, State.IN_PROGRESS], reply_due__lt=today
+    # The same rule as the "overdue" queue and filter: acknowledgement or reply late; and, before
+    # any unit has it, a stage (梳理, 拟办, 交办) past its limit (those have no unit: one line of their own).
+    return (
+        Q(state=State.ASSIGNED, ack_due__lt=today)
+        | Q(state__in=[State.ASSIGNED, State.IN_PROGRESS], reply_due__lt=today)
+        | Q(state__in=[State.RECEIVED, State.SORTED, State.PROPOSED], stage_due__lt=today)
     )
 
 
@@ -316,7 +319,7 @@ def _overdue_units(subject: Subject, period: Period, today: dt.date) -> list[Uni
         UnitOverdue(
             unit_id=row["lead_unit_id"],
             code=row["lead_unit__code"] or "",
-            name=row["lead_unit__name"] or _("No unit"),
+            name=row["lead_unit__name"] or _("Not handed over yet"),
             overdue=row["overdue"],
             reply_overdue=row["reply_overdue"],
         )

@@ -219,6 +219,15 @@ EXTENSION_CAP_DAYS = env_int("EXTENSION_CAP_DAYS", 15, minimum=0)
 REMINDER_DAYS_AHEAD = env_int("REMINDER_DAYS_AHEAD", 2, minimum=0)
 ESCALATE_AFTER_DAYS = env_int("ESCALATE_AFTER_DAYS", 3, minimum=0)
 FEEDBACK_LINK_VALID_DAYS = env_int("FEEDBACK_LINK_VALID_DAYS", 30, minimum=1)
+# The stages before a hand-over: 梳理 (received → sorted), 拟办 (sorted → proposed) and 交办 (proposed → handed over).
+SORT_LIMIT_DAYS = env_int("SORT_LIMIT_DAYS", 2, minimum=1)
+PROPOSE_LIMIT_DAYS = env_int("PROPOSE_LIMIT_DAYS", 3, minimum=1)
+HANDOVER_LIMIT_DAYS = env_int("HANDOVER_LIMIT_DAYS", 3, minimum=1)
+# Committee staff decide a unit's extension request within this many working days of it.
+EXTENSION_DECISION_DAYS = env_int("EXTENSION_DECISION_DAYS", 2, minimum=1)
+# Overdue this many working days: the supervision level is raised automatically (催办, then 重点督办).
+SUPERVISE_URGE_AFTER_DAYS = env_int("SUPERVISE_URGE_AFTER_DAYS", 5, minimum=1)
+SUPERVISE_KEY_AFTER_DAYS = env_int("SUPERVISE_KEY_AFTER_DAYS", 10, minimum=SUPERVISE_URGE_AFTER_DAYS + 1)
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -38,7 +38,8 @@ class MessageKind:
     FEEDBACK_RECEIVED = "feedback_received"  # to the receiving representative
     FEEDBACK_DISSATISFIED = "feedback_dissatisfied"
     REHANDLING = "rehandling"
-    REMINDER = "reminder"
+    REMINDER = "reminder"  # to a unit's contacts
+    STAFF_REMINDER = "staff_reminder"  # to station or committee staff: their own stage or decision
     ESCALATION = "escalation"
     DIGEST = "digest"
 
@@ -57,6 +58,7 @@ class MessageKind:
         FEEDBACK_DISSATISFIED,
         REHANDLING,
         REMINDER,
+        STAFF_REMINDER,
         ESCALATION,
         DIGEST,
     )

@@ -31,7 +31,11 @@ def deliveries_send(delivery_ids: list[int]) -> None:
 
 @shared_task(acks_late=True, ignore_result=True, time_limit=600, soft_time_limit=540, **_RETRY)
 def reminders_sweep() -> None:
-    """The deadline sweep, run by beat every SWEEP_INTERVAL_MINUTES; then send what it created."""
+    """The deadline sweep, run by beat every SWEEP_INTERVAL_MINUTES: raise the supervision of what
+    is long overdue (its notices go through the outbox), then create the reminders and send them."""
+    from suggestions.workflow import supervision_auto_raise
+
+    supervision_auto_raise()
     result = reminders.reminder_sweep()
     services.deliveries_enqueue(result.created_ids)
 

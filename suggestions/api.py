@@ -452,6 +452,8 @@ class SuggestionDetailSerializer(SuggestionListSerializer):
             "acknowledged_at",
             "feedback_due",
             "follow_up_due",
+            "stage_due",
+            "formal_reply_due",
             "deadline_basis",
             "extension_days",
             "reply_category",

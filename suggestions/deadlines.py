@@ -24,6 +24,7 @@ from typing import Any, TypedDict
 
 import chinese_calendar
 from chinese_calendar.constants import holidays as _package_holidays
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from suggestions.models import CalendarYear, HolidayOverride
@@ -38,6 +39,21 @@ SOURCE_MANUAL = "manual"  # a date chosen by a person; never recalculated
 _STRENGTH = {SOURCE_STATUTORY: 0, SOURCE_OVERRIDE: 1, SOURCE_WEEKDAYS: 2}
 
 PACKAGE_YEARS = range(min(_package_holidays).year, max(_package_holidays).year + 1)
+
+# The working-day limit of each stage before the hand-over, by the state it runs in (a setting's
+# name): 梳理 (received → sorted), 拟办 (sorted → proposed), 交办 (proposed → handed over).
+STAGE_LIMITS: dict[str, str] = {
+    "received": "SORT_LIMIT_DAYS",
+    "sorted": "PROPOSE_LIMIT_DAYS",
+    "proposed": "HANDOVER_LIMIT_DAYS",
+}
+
+
+def stage_limit_days(state: str) -> int | None:
+    """Working days allowed for the stage that runs in `state`, or None when no stage does."""
+    name = STAGE_LIMITS.get(state)
+    return None if name is None else int(getattr(settings, name))
+
 
 # The longest span we will walk; far beyond any legal limit, it only stops runaway input.
 MAX_WORKING_DAYS = 2000
@@ -141,6 +157,18 @@ def add_working_days(start: dt.date, days: int, *, calendar: WorkingCalendar | N
     return (calendar or WorkingCalendar()).add_working_days(start, days)
 
 
+def overdue_until(today: dt.date, days: int, *, calendar: WorkingCalendar | None = None) -> dt.date:
+    """The latest due date that is overdue by at least `days` working days on `today`: at least
+    `days` working days lie in (due, today]. Always before today (overdue means past)."""
+    calendar = calendar or WorkingCalendar()
+    day, counted = today, 0
+    while counted < days:
+        if calendar.is_working_day(day):
+            counted += 1
+        day -= dt.timedelta(days=1)
+    return min(day, today - dt.timedelta(days=1))
+
+
 def is_working_day(day: dt.date) -> bool:
     return WorkingCalendar().is_working_day(day)
 
@@ -171,6 +199,33 @@ def basis_description(basis: dict[str, Any] | None) -> str:
     if source == SOURCE_MANUAL:
         return _("Date set by committee staff on %(start)s.") % {"start": basis.get("start", "")}
     params = {"days": basis.get("days", 0), "start": basis.get("start", "")}
+    if basis.get("manual_due"):
+        # A date typed by staff, then extended: the extension's working days are counted from it.
+        params["start"] = basis["manual_due"]
+        if source == SOURCE_STATUTORY:
+            return (
+                _(
+                    "%(days)s working days after %(start)s, a date set by committee staff, "
+                    "on the statutory holiday calendar."
+                )
+                % params
+            )
+        if source == SOURCE_OVERRIDE:
+            return (
+                _(
+                    "%(days)s working days after %(start)s, a date set by committee staff, on the statutory holiday "
+                    "calendar, including days set by administrators."
+                )
+                % params
+            )
+        return (
+            _(
+                "%(days)s working days after %(start)s, a date set by committee staff, counting Monday to Friday "
+                "because the official holidays of a year it reaches are not known yet; provisional until "
+                "administrators enter them."
+            )
+            % params
+        )
     if source == SOURCE_STATUTORY:
         return _("%(days)s working days after %(start)s on the statutory holiday calendar.") % params
     if source == SOURCE_OVERRIDE:

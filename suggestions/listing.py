@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from suggestions.deadlines import WorkingCalendar, stage_limit_days
 from suggestions.models import State, Suggestion, SupervisionLevel
 
 # What a line shows; the rest of a suggestion (its text, the voter) stays in the database.
@@ -27,6 +28,8 @@ LIST_VALUES = (
     "ack_due",
     "reply_due",
     "feedback_due",
+    "stage_since",
+    "stage_due",
     "created_at",
     "category__name",
     "region__name",
@@ -51,6 +54,9 @@ class ListRow:
     lead_unit: str
     due: str  # the deadline that matters in its state, YYYY-MM-DD, or ""
     overdue: bool
+    # Before the hand-over (梳理, 拟办, 交办): working days in the stage so far and its limit.
+    stage_age: int | None
+    stage_limit: int | None
     received_iso: str
     received_on: str
 
@@ -66,11 +72,20 @@ def list_rows(values: list[dict[str, Any]], today: dt.date) -> list[ListRow]:
     prefix = reverse("suggestions:detail", kwargs={"code": "0"})[:-2]
     states = {value: str(label) for value, label in State.choices}
     levels = {value: str(label) for value, label in SupervisionLevel.choices}
+    calendar = WorkingCalendar()
+    ages: dict[dt.date, int] = {}  # lines that entered their stage on the same day share the count
     rows = []
     for v in values:
         state = v["state"]
         due = None
-        if state == State.ASSIGNED:
+        stage_age = stage_limit = None
+        if v["stage_due"] is not None and (stage_limit := stage_limit_days(state)) is not None:
+            due = v["stage_due"]
+            since = timezone.localdate(v["stage_since"]) if v["stage_since"] else due
+            if since not in ages:
+                ages[since] = calendar.working_days_between(since, today)
+            stage_age = ages[since]
+        elif state == State.ASSIGNED:
             due = min((d for d in (v["ack_due"], v["reply_due"]) if d), default=None)
         elif state == State.IN_PROGRESS:
             due = v["reply_due"]
@@ -92,7 +107,11 @@ def list_rows(values: list[dict[str, Any]], today: dt.date) -> list[ListRow]:
                 place=v["station__name"] or v["region__name"] or "",
                 lead_unit=v["lead_unit__name"] or "",
                 due=due.isoformat() if due else "",
-                overdue=bool(due and due < today and state in (State.ASSIGNED, State.IN_PROGRESS)),
+                overdue=bool(
+                    due and due < today and (state in (State.ASSIGNED, State.IN_PROGRESS) or stage_age is not None)
+                ),
+                stage_age=stage_age,
+                stage_limit=stage_limit if stage_age is not None else None,
                 received_iso=received.isoformat(timespec="seconds"),
                 received_on=received.date().isoformat(),
             )

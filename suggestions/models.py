@@ -267,6 +267,12 @@ class Suggestion(models.Model):
     supervision_level = models.PositiveSmallIntegerField(
         _("supervision level"), choices=SupervisionLevel.choices, default=SupervisionLevel.NONE
     )
+    # Deadlines the sweep watches that had no column of their own (issue 14 §6): the working-day
+    # limit of the current stage 梳理/拟办/交办 (set by the workflow whenever the state enters
+    # received, sorted or proposed), and a formal suggestion's statutory reply date.
+    stage_since = models.DateTimeField(_("in this stage since"), null=True, blank=True)
+    stage_due = models.DateField(_("stage due"), null=True, blank=True)
+    formal_reply_due = models.DateField(_("formal suggestion reply due"), null=True, blank=True)
 
     reply_category = models.CharField(_("reply category"), max_length=1, choices=ReplyCategory.choices, blank=True)
     reply_text = models.TextField(_("reply"), blank=True)
@@ -376,6 +382,16 @@ class Suggestion(models.Model):
             models.Index(fields=["county", "state", "-id"], name="sugg_county_state_idx"),
             models.Index(fields=["state", "reply_due"], name="sugg_state_reply_due_idx"),
             models.Index(fields=["state", "ack_due"], name="sugg_state_ack_due_idx"),
+            models.Index(fields=["state", "stage_due"], name="sugg_state_stage_due_idx"),
+            models.Index(fields=["state", "feedback_due"], name="sugg_state_feedback_due_idx"),
+            models.Index(
+                fields=["follow_up_due"], name="sugg_follow_up_due_idx", condition=Q(follow_up_due__isnull=False)
+            ),
+            models.Index(
+                fields=["formal_reply_due"],
+                name="sugg_formal_reply_due_idx",
+                condition=Q(formal_reply_due__isnull=False),
+            ),
             models.Index(fields=["representative", "-id"], name="sugg_rep_idx"),
             models.Index(fields=["category", "state", "-id"], name="sugg_category_state_idx"),
             models.Index(fields=["created_at"], name="sugg_created_idx"),
@@ -433,7 +449,15 @@ class Assignment(models.Model):
                 fields=["suggestion", "unit"], condition=Q(is_active=True), name="assignment_unit_once_per_handover"
             ),
         ]
-        indexes = [models.Index(fields=["unit", "is_active", "suggestion"], name="assignment_unit_idx")]
+        indexes = [
+            models.Index(fields=["unit", "is_active", "suggestion"], name="assignment_unit_idx"),
+            # The sweep's co-unit opinions still owed, by due date.
+            models.Index(
+                fields=["due"],
+                name="assignment_co_due_idx",
+                condition=Q(role="co", is_active=True, opinion_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.suggestion_id} → {self.unit}"

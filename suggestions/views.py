@@ -475,7 +475,29 @@ def _deadlines(suggestion: Suggestion, today: dt.date, co_assignments: list[Assi
                 "running": False,
             }
         )
+    stage_label = STAGE_DEADLINE_LABELS.get(suggestion.state)
+    if stage_label is not None and suggestion.stage_due is not None:
+        basis = basis_all.get("stage_due") or {}
+        rows.append(
+            {
+                "field": "stage_due",
+                "label": stage_label,
+                "due": suggestion.stage_due,
+                "explanation": basis_description(basis) if basis else "",
+                "provisional": bool(basis.get("provisional")),
+                "overdue": suggestion.stage_due < today,
+                "running": True,
+            }
+        )
     return rows
+
+
+# The limit of the stage a suggestion waits in before the hand-over (梳理, 拟办, 交办).
+STAGE_DEADLINE_LABELS: dict[str, str | Promise] = {
+    State.RECEIVED: _("Sort by"),
+    State.SORTED: _("Propose by"),
+    State.PROPOSED: _("Hand over by"),
+}
 
 
 def _still_running(suggestion: Suggestion, field: str, co_assignments: list[Assignment]) -> bool:

@@ -55,10 +55,13 @@ from stations.models import FIELD_WORK_CHANNELS, Region, Station, VisitChannel, 
 from suggestions.casefile import FACT_FIELDS, case_facts_refresh
 from suggestions.deadlines import (
     SOURCE_MANUAL,
+    STAGE_LIMITS,
     DeadlineBasis,
     DeadlineResult,
     WorkingCalendar,
     add_months,
+    overdue_until,
+    stage_limit_days,
 )
 from suggestions.errors import WorkflowError
 from suggestions.models import (
@@ -124,6 +127,9 @@ def _t(
     return Transition(action, frozenset(sources), frozenset(targets), frozenset(parties), label)
 
 
+# The states in which supervision concerns a "B" reply's follow-up reports rather than the reply.
+SUPERVISE_FOLLOW_UP_STATES = (State.REPLIED, State.CLOSED)
+
 S = State
 P = Party
 TRANSITIONS: dict[str, Transition] = {
@@ -141,7 +147,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("co_opinion", [S.ASSIGNED, S.IN_PROGRESS], [], [P.CO_UNIT], _("Give co-unit opinion")),
         _t("request_extension", [S.IN_PROGRESS], [], [P.LEAD_UNIT], _("Request an extension")),
         _t("decide_extension", [S.IN_PROGRESS], [], [P.COMMITTEE], _("Decide on the extension")),
-        _t("supervise", [S.ASSIGNED, S.IN_PROGRESS], [], [P.COMMITTEE], _("Supervise")),
+        # replied/closed: only a "B" reply's follow-up while a progress report is due
+        # (`follow_up_running`, checked by the action and by `allowed_actions`).
+        _t("supervise", [S.ASSIGNED, S.IN_PROGRESS, *SUPERVISE_FOLLOW_UP_STATES], [], [P.COMMITTEE], _("Supervise")),
         _t("reply", [S.IN_PROGRESS], [S.REPLIED], [P.LEAD_UNIT], _("Reply")),
         # A "B" reply is followed up until solved, also after the voter's feedback closed it.
         _t("report_follow_up", [S.REPLIED, S.CLOSED], [], [P.LEAD_UNIT], _("Report follow-up")),
@@ -196,6 +204,11 @@ class _Ctx:
     now: dt.datetime
     today: dt.date
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    # The state when the row was read: `_save` starts a stage's clock when the state changes.
+    start_state: str = ""
+
+    def __post_init__(self) -> None:
+        self.start_state = self.start_state or self.row.state
 
 
 def _scope(actor: User | AnonymousUser | None) -> Scope:
@@ -292,6 +305,8 @@ def _fields_error(errors: dict[str, list[str]]) -> WorkflowError:
 def _save(ctx: _Ctx, *fields: str) -> None:
     """Write the named fields and bump the version, only if nobody else bumped it first."""
     row = ctx.row
+    if "state" in fields:
+        fields = (*fields, *_stage_clock(ctx))
     values: dict[str, Any] = {}
     for name in fields:
         attname = Suggestion._meta.get_field(name).attname  # type: ignore[union-attr]
@@ -303,6 +318,7 @@ def _save(ctx: _Ctx, *fields: str) -> None:
         raise WorkflowError("stale_version", MSG_STALE, status=409)
     row.version += 1
     row.updated_at = ctx.now
+    ctx.start_state = row.state
 
 
 def _actor_label(actor: User | None) -> str:
@@ -345,6 +361,25 @@ def _manual_basis(ctx: _Ctx, due: dt.date) -> DeadlineBasis:
         "source": SOURCE_MANUAL,
         "provisional": False,
     }
+
+
+def _stage_clock(ctx: _Ctx) -> tuple[str, ...]:
+    """When the state changed, start the new stage's clock (or stop it when no stage runs in
+    the new state); returns the fields it set, for `_save` to write with the state."""
+    row = ctx.row
+    if row.state == ctx.start_state:
+        return ()
+    limit = stage_limit_days(row.state)
+    if limit is None:
+        if row.stage_since is None and row.stage_due is None:
+            return ()
+        row.stage_since, row.stage_due = None, None
+        row.deadline_basis = {k: v for k, v in row.deadline_basis.items() if k != "stage_due"}
+    else:
+        result, basis = _computed(ctx, ctx.today, limit)
+        row.stage_since, row.stage_due = ctx.now, result.due
+        row.deadline_basis = {**row.deadline_basis, "stage_due": basis}
+    return ("stage_since", "stage_due", "deadline_basis")
 
 
 def _reply_limit(row: Suggestion) -> int:
@@ -563,6 +598,10 @@ def suggestion_record(
             )
         if not allowed:
             raise WorkflowError("not_allowed", MSG_NOT_ALLOWED, status=403)
+    now = timezone.now()
+    sort_limit = stage_limit_days(State.RECEIVED)
+    assert sort_limit is not None
+    sort_due = WorkingCalendar().add_working_days(timezone.localdate(now), sort_limit)
     _validate_record(
         title=title,
         content=content,
@@ -597,6 +636,9 @@ def suggestion_record(
         recorded_by=actor,
         state=State.RECEIVED,
         version=1,
+        stage_since=now,
+        stage_due=sort_due.due,
+        deadline_basis={"stage_due": sort_due.basis(start=timezone.localdate(now), days=sort_limit)},
     )
     for attempt in range(8):
         row.tracking_code = tracking_code_new()
@@ -608,7 +650,6 @@ def suggestion_record(
             # 49 random bits make a collision very rare; a new code fixes it.
             if attempt == 7 or not Suggestion.objects.filter(tracking_code=row.tracking_code).exists():
                 raise
-    now = timezone.now()
     ctx = _Ctx(row=row, actor=actor, scope=_scope(actor), parties=frozenset(), now=now, today=timezone.localdate(now))
     _event(
         ctx,
@@ -942,7 +983,8 @@ def suggestion_decline(
             },
         }
         data["formal_reply_due"] = formal_due.isoformat()
-        fields += ["formal_reference", "deadline_basis"]
+        row.formal_reply_due = formal_due
+        fields += ["formal_reference", "deadline_basis", "formal_reply_due"]
     elif row.route == Route.ESCALATE:
         row.escalated_to = reference
         fields.append("escalated_to")
@@ -1161,8 +1203,13 @@ def suggestion_decide_extension(
             result, new_basis = _computed(ctx, dt.date.fromisoformat(basis["start"]), total)
             basis = {**basis, **new_basis}
         else:
+            # A date typed by staff: the extension counts working days from it on the calendar
+            # like any other (provisional in a year the calendar does not know), and from now
+            # on the deadline is a computed one that a calendar correction recalculates.
             assert old_due is not None
-            result = ctx.calendar.add_working_days(old_due, request.days)
+            result, new_basis = _computed(ctx, old_due, request.days)
+            manual = {"manual_due": old_due.isoformat(), "manual_set_on": basis.get("start")}
+            basis = {**new_basis, **(manual if basis.get("source") == SOURCE_MANUAL else {})}
         basis["extension_days"] = row.extension_days + request.days
         row.reply_due = result.due
         row.extension_days += request.days
@@ -1195,19 +1242,107 @@ def suggestion_supervise(
     note: str = "",
     expected_version: int | None = None,
 ) -> Suggestion:
-    """Committee staff raise the supervision level: none → urged → key supervision; the unit is told."""
+    """Committee staff raise the supervision level: none → urged → key supervision; the unit is
+    told. After a "B" reply (replied or closed) they supervise its follow-up reports, while one
+    is due."""
     ctx = _begin("supervise", suggestion, actor, expected_version)
     row = ctx.row
+    if row.state in SUPERVISE_FOLLOW_UP_STATES and not follow_up_running(row):
+        raise WorkflowError("no_follow_up_due", _("No progress report is due on this suggestion."), status=409)
     if row.supervision_level >= SupervisionLevel.KEY:
         raise WorkflowError(
             "supervision_at_maximum", _("This suggestion is already under key supervision."), status=409
         )
-    row.supervision_level += 1
-    _save(ctx, "supervision_level")
-    data = {"level": row.supervision_level, "lead_unit": row.lead_unit_id, "reply_due": _iso(row.reply_due)}
-    _event(ctx, "suggestion.supervised", from_state=row.state, note=_text(note), data=data)
-    outbox_enqueue(kind="suggestion.supervised", suggestion=row, payload={**data, "note": _text(note)})
+    _supervise(ctx, level=row.supervision_level + 1, note=_text(note), data={"automatic": False})
     return row
+
+
+def follow_up_running(row: Suggestion) -> bool:
+    """A "B" reply whose next progress report is still owed."""
+    return row.reply_category == ReplyCategory.B and row.follow_up_due is not None
+
+
+def _supervise(ctx: _Ctx, *, level: int, note: str, data: dict[str, Any]) -> None:
+    row = ctx.row
+    from_level = row.supervision_level
+    row.supervision_level = level
+    _save(ctx, "supervision_level")
+    data = {
+        "level": level,
+        "from_level": from_level,
+        "lead_unit": row.lead_unit_id,
+        "reply_due": _iso(row.reply_due),
+        **data,
+    }
+    if row.state in SUPERVISE_FOLLOW_UP_STATES:
+        data["follow_up_due"] = _iso(row.follow_up_due)
+    _event(ctx, "suggestion.supervised", from_state=row.state, note=note, data=data)
+    outbox_enqueue(kind="suggestion.supervised", suggestion=row, payload={**data, "note": note})
+
+
+def _running_deadline(row: Suggestion) -> tuple[str, dt.date | None]:
+    """The deadline a unit is late on, if any: (its name, its date)."""
+    if row.state == State.ASSIGNED:
+        return "ack_due", row.ack_due
+    if row.state == State.IN_PROGRESS:
+        return "reply_due", row.reply_due
+    if row.state in SUPERVISE_FOLLOW_UP_STATES and follow_up_running(row):
+        return "follow_up_due", row.follow_up_due
+    return "", None
+
+
+def _overdue_by_q(until: dt.date) -> Q:
+    """Suggestions whose running deadline is on or before `until` (see `_running_deadline`)."""
+    return (
+        Q(state=State.ASSIGNED, ack_due__lte=until)
+        | Q(state=State.IN_PROGRESS, reply_due__lte=until)
+        | Q(state__in=SUPERVISE_FOLLOW_UP_STATES, reply_category=ReplyCategory.B, follow_up_due__lte=until)
+    )
+
+
+def supervision_auto_raise(*, today: dt.date | None = None) -> int:
+    """Raise the supervision level of what is overdue long enough (run by the deadline sweep):
+    催办 after SUPERVISE_URGE_AFTER_DAYS working days overdue, 重点督办 after
+    SUPERVISE_KEY_AFTER_DAYS. Each raise is one `suggestion.supervised` event without an actor,
+    its data marked automatic, and the unit is told as for a raise by staff. A level already
+    reached, by staff or by an earlier sweep, is never raised again for the same lateness.
+
+    One range query finds the candidates; each is then locked and checked like any action, in
+    its own transaction. Returns how many suggestions were raised."""
+    calendar = WorkingCalendar()
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    thresholds = (
+        (SupervisionLevel.KEY, overdue_until(today, int(settings.SUPERVISE_KEY_AFTER_DAYS), calendar=calendar)),
+        (SupervisionLevel.URGE, overdue_until(today, int(settings.SUPERVISE_URGE_AFTER_DAYS), calendar=calendar)),
+    )
+    candidates = Q(pk__in=[])
+    for level, until in thresholds:
+        candidates |= _overdue_by_q(until) & Q(supervision_level__lt=level)
+    ids = list(Suggestion.objects.filter(candidates).order_by("pk").values_list("pk", flat=True))
+    scope = _scope(None)
+    raised = 0
+    for pk in ids:
+        with transaction.atomic():
+            row = Suggestion.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+            if row is None:
+                continue
+            name, due = _running_deadline(row)
+            if due is None:
+                continue
+            target = next((level for level, until in thresholds if due <= until), None)
+            if target is None or row.supervision_level >= target:
+                continue
+            ctx = _Ctx(row=row, actor=None, scope=scope, parties=frozenset(), now=now, today=today, calendar=calendar)
+            data = {
+                "automatic": True,
+                "deadline": name,
+                "due": due.isoformat(),
+                "working_days_overdue": calendar.working_days_between(due, today),
+            }
+            _supervise(ctx, level=target, note="", data=data)
+            raised += 1
+    return raised
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1784,7 +1919,9 @@ def _precondition(action: str, row: Suggestion, today: dt.date) -> bool:
     if action == "decide_extension":
         return ExtensionRequest.objects.filter(suggestion=row, status=ExtensionStatus.PENDING).exists()
     if action == "supervise":
-        return row.supervision_level < SupervisionLevel.KEY
+        return row.supervision_level < SupervisionLevel.KEY and (
+            row.state not in SUPERVISE_FOLLOW_UP_STATES or follow_up_running(row)
+        )
     if action == "report_follow_up":
         return row.reply_category == ReplyCategory.B and row.follow_up_due is not None
     if action == "feedback":
@@ -1817,6 +1954,7 @@ RUNNING_DEADLINES: dict[str, frozenset[State]] = {
     "reply_due": frozenset({State.ASSIGNED, State.IN_PROGRESS}),
     "co_due": frozenset({State.ASSIGNED, State.IN_PROGRESS}),
     "feedback_due": frozenset({State.REPLIED}),
+    "stage_due": frozenset(State(s) for s in STAGE_LIMITS),
 }
 
 
@@ -1865,6 +2003,7 @@ def deadlines_recalculate(
         .filter(
             Q(state__in=RUNNING_DEADLINES["reply_due"], reply_due__gte=earliest)
             | Q(state=State.REPLIED, feedback_due__gte=earliest)
+            | Q(state__in=RUNNING_DEADLINES["stage_due"], stage_due__gte=earliest)
         )
         .order_by("pk")
     )

@@ -53,6 +53,9 @@ def suggestion_rows(rows: list[ListRow]) -> SafeString:
             due = f'<time datetime="{escape(r.due)}">{escape(r.due)}</time>'
             if r.overdue:
                 due += f' <span class="badge badge-overdue">{label["overdue"]}</span>'
+        if r.stage_age is not None:
+            age = gettext("%(age)s of %(limit)s working days used") % {"age": r.stage_age, "limit": r.stage_limit}
+            due += f' <small class="stage-age" data-testid="stage-age">{escape(age)}</small>'
         lines.append(
             f"<tr{overdue_class if r.overdue else ''}>"
             f'<td data-label="{label["code"]}"><a class="code" href="{url}">'

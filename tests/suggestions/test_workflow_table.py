@@ -45,7 +45,8 @@ EXPECTED: dict[str, tuple[set[str], set[str], str | None, str]] = {
     "co_opinion": ({"assigned", "in_progress"}, CO, None, "suggestion.co_opinion_given"),
     "request_extension": ({"in_progress"}, LEAD, None, "suggestion.extension_requested"),
     "decide_extension": ({"in_progress"}, COMMITTEE, None, "suggestion.extension_decided"),
-    "supervise": ({"assigned", "in_progress"}, COMMITTEE, None, "suggestion.supervised"),
+    # replied and closed: the "B" reply's follow-up reports (issue 14 §6); `build` replies "B".
+    "supervise": ({"assigned", "in_progress", "replied", "closed"}, COMMITTEE, None, "suggestion.supervised"),
     "reply": ({"in_progress"}, LEAD, "replied", "suggestion.replied"),
     "report_follow_up": ({"replied", "closed"}, LEAD, None, "suggestion.follow_up_reported"),
     # 选民评: the voter by link, or staff recording the voter's call-back.
