@@ -209,7 +209,15 @@ def public_rounds(suggestion: Suggestion, *, with_comments: bool) -> tuple[list[
     the public board shows the ratings only.
     """
     names = (suggestion.submitter_name,)
-    dossier = case_file(suggestion=suggestion, with_actors=False, read_co_opinions=False, read_extensions=False)
+    # The case facts say when there is no answer yet, sparing the case file's queries.
+    answered = "answers" in suggestion.get_deferred_fields() or suggestion.answers > 0
+    dossier = case_file(
+        suggestion=suggestion,
+        with_actors=False,
+        read_rounds=answered,
+        read_co_opinions=False,
+        read_extensions=False,
+    )
     rounds: list[PublicRound] = []
     texts: dict[int, str] = {}
     for item in dossier.rounds:
@@ -276,6 +284,7 @@ def lookup_key(tracking_code: str) -> str:
 
 STATUS_COLUMNS = (
     "tracking_code",
+    "answers",  # a case with no answer yet has no rounds to read
     "submitter_phone_last4",
     "submitter_name",
     "consent_to_publish",  # whether an early publication showed (the timeline's "published")
