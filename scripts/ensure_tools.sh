@@ -9,7 +9,9 @@ fc-list 2>/dev/null | grep -qi "noto sans cjk" || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing ${missing[*]} from Debian's packages." >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "${missing[@]}" >/dev/null; } || {
+  # Wait for another install's dpkg/apt lock (up to 10 minutes) instead of failing at once.
+  apt=(apt-get -o DPkg::Lock::Timeout=600 -y -q)
+  "${apt[@]}" install "${missing[@]}" >/dev/null 2>&1 || { "${apt[@]}" update >/dev/null 2>&1 && "${apt[@]}" install "${missing[@]}" >/dev/null; } || {
     echo "ERROR: could not install ${missing[*]} (apt-get). Browser tests need /usr/bin/chromium." >&2
     exit 3
   }
