@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint fmt install seed bench bench-smoke bench-sweep messages clean
+.PHONY: run test lint fmt install seed bench bench-smoke bench-sweep soak messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-smoke: $(STAMP)
 bench-sweep: $(STAMP)
 	bash scripts/services.sh
 	DATABASE_URL=$(TEST_DATABASE_URL) SECRET_KEY=bench-sweep-only $(BIN)/python manage.py bench_sweep
+
+## make soak: 10 minutes of staff + voter + API load with Redis stopped 60 s and PostgreSQL restarted, on its own services
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak
 
 ## make messages: refresh the Chinese catalogue from the code and the translation memory
 messages: $(STAMP)
