@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "liaison.rest.ApiErrorMiddleware",
+    "liaison.middleware.SignedInNoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "liaison.urls"

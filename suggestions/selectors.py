@@ -67,6 +67,11 @@ def suggestion_get(*, user: User | AnonymousUser, tracking_code: str) -> Suggest
     )
 
 
+def suggestion_visible(*, user: User | AnonymousUser, pk: int) -> bool:
+    """Whether the user may still see the suggestion (after an action that may end access)."""
+    return Suggestion.objects.filter(suggestion_scope_q(user=user), pk=pk).exists()
+
+
 def handling_unit_list(*, user: User | AnonymousUser) -> QuerySet[HandlingUnit]:
     scope = user_scope(user)
     qs = HandlingUnit.objects.select_related("region")

@@ -56,8 +56,8 @@ from suggestions.models import (
     SupervisionLevel,
 )
 from suggestions.public import BoardCase, board_preview
-from suggestions.queues import Queue, queue_get, queue_suggestions
-from suggestions.selectors import case_file, suggestion_get, suggestion_list
+from suggestions.queues import Queue, queue_get, queue_suggestions, queues_for
+from suggestions.selectors import case_file, suggestion_get, suggestion_list, suggestion_visible
 from suggestions.signals import FILTER_FORM
 from suggestions.tracking import tracking_code_display
 
@@ -744,7 +744,7 @@ DONE_MESSAGES: dict[str, str | Promise] = {
     "hand_over": _("Handed over; the unit has been notified."),
     "decline": _("Closed with the reason given."),
     "acknowledge": _("Acknowledged."),
-    "return": _("Returned to committee staff."),
+    "return": _("Returned; it waits to be handed over again."),
     "co_opinion": _("Opinion sent to the lead unit."),
     "request_extension": _("Extension requested; committee staff will decide."),
     "decide_extension": _("Extension decided."),
@@ -765,6 +765,15 @@ def _apply_error(form: ActionForm, error: WorkflowError) -> None:
         if field in form.fields:
             for text in texts:
                 form.add_error(field, text)
+
+
+def _after_action_url(user: User, suggestion: Suggestion) -> str:
+    """The suggestion again, or, when the action ended the actor's access (a unit that returned
+    it), the actor's first queue: never a page that would answer 404."""
+    if suggestion_visible(user=user, pk=suggestion.pk):
+        return reverse("suggestions:detail", kwargs={"code": suggestion.tracking_code})
+    own = queues_for(user=user)
+    return reverse("suggestions:list") + (f"?queue={own[0].code}" if own else "")
 
 
 @login_required
@@ -788,12 +797,16 @@ def suggestion_action(request: HttpRequest, code: str, action: str) -> HttpRespo
             try:
                 PERFORMERS[action](suggestion, user, form)
             except WorkflowError as error:
+                if error.code == "stale_version" and request.htmx:  # type: ignore[attr-defined]
+                    # The page around the form is out of date: reload it, with the message.
+                    messages.error(request, str(error.message))
+                    return HttpResponseClientRedirect(_after_action_url(user, suggestion))
                 refusal = str(error.message)
                 status = error.status if error.status != 404 else 403
                 _apply_error(form, error)
             else:
                 messages.success(request, str(DONE_MESSAGES[action]))
-                target = reverse("suggestions:detail", kwargs={"code": suggestion.tracking_code})
+                target = _after_action_url(user, suggestion)
                 if request.htmx:  # type: ignore[attr-defined]
                     return HttpResponseClientRedirect(target)
                 return redirect(target)
