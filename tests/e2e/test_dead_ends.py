@@ -34,7 +34,8 @@ def test_a_unit_that_returns_a_suggestion_lands_in_its_queue(
     _submit_action(page)
     # Not the suggestion it no longer sees (a 404), but its queue, with what happened.
     expect(page.locator(".messages")).to_contain_text("已退回，等待重新交办。")
-    assert "/suggestions/" in page.url and s.tracking_code not in page.url
+    assert "/suggestions/" in page.url
+    assert s.tracking_code not in page.url
     expect(page.locator("main")).not_to_contain_text("路口信号灯时间太短")
     assert Suggestion.objects.get(pk=s.pk).state == State.PROPOSED
 
