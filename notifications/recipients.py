@@ -21,7 +21,6 @@ from suggestions.models import (
     Assignment,
     AssignmentRole,
     HandlingUnitContact,
-    Rating,
     State,
     Suggestion,
     SuggestionEvent,
@@ -167,14 +166,18 @@ def outbox_targets(outbox: Outbox) -> list[Target]:
 
 def feedback_targets(suggestion: Suggestion, payload: dict[str, Any]) -> list[Target]:
     """A rating: the receiving representative hears it unless they gave it; a first
-    dissatisfaction goes to the unit through the re-handling message that follows, a later one
-    to the unit and the committee who decide; a rating that closes the case tells the voters."""
+    dissatisfaction goes to the unit through the re-handling message that follows (or, after an
+    answer on the spot, to the committee who hand it over), a later one to the unit and the
+    committee who decide; a rating that closes the case tells the voters."""
     outcome = payload.get("outcome")
     via = payload.get("via")
     targets: list[Target] = []
-    if payload.get("rating") == Rating.DISSATISFIED and outcome != "rehandling":
+    if outcome == "committee_decision":
         targets += unit_targets(unit_ids=_lead_unit(suggestion), kind=MessageKind.FEEDBACK_DISSATISFIED)
         targets += committee_targets(region_path=suggestion.region.path, kind=MessageKind.FEEDBACK_DISSATISFIED)
+    elif outcome == "reproposed":
+        # Dissatisfied with an answer given on the spot: no unit yet, the committee hands it over.
+        targets += committee_targets(region_path=suggestion.region.path, kind=MessageKind.FEEDBACK_REPROPOSED)
     if via != "representative":
         targets += representative_targets(suggestion, kind=MessageKind.FEEDBACK_RECEIVED)
     if outcome == "closed":

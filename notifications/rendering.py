@@ -36,7 +36,8 @@ class MessageKind:
     RECORDED_VOTER = "recorded_voter"
     CLOSED_VOTER = "closed_voter"  # not accepted, converted, escalated or closed 办结
     FEEDBACK_RECEIVED = "feedback_received"  # to the receiving representative
-    FEEDBACK_DISSATISFIED = "feedback_dissatisfied"
+    FEEDBACK_DISSATISFIED = "feedback_dissatisfied"  # still dissatisfied after re-handling
+    FEEDBACK_REPROPOSED = "feedback_reproposed"  # dissatisfied with an on-the-spot answer
     REHANDLING = "rehandling"
     REMINDER = "reminder"  # to a unit's contacts
     STAFF_REMINDER = "staff_reminder"  # to station or committee staff: their own stage or decision
@@ -56,6 +57,7 @@ class MessageKind:
         CLOSED_VOTER,
         FEEDBACK_RECEIVED,
         FEEDBACK_DISSATISFIED,
+        FEEDBACK_REPROPOSED,
         REHANDLING,
         REMINDER,
         STAFF_REMINDER,

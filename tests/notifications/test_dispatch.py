@@ -219,6 +219,24 @@ def test_dissatisfied_feedback_first_rehandling_then_committee_decision(
     assert (Channel.EMAIL, "wang@unit-a.example.cn") in deliveries("feedback_dissatisfied")
 
 
+def test_dissatisfaction_with_an_answer_on_the_spot_asks_the_committee_to_hand_it_over(
+    world: World, station_staff: User, committee_staff: User
+) -> None:
+    from tests.factories import SuggestionFactory
+
+    s = SuggestionFactory(region=world.town_a, station=world.station_a, title="楼道灯不亮")
+    s = workflow.suggestion_resolve_on_spot(suggestion=s, actor=station_staff, reply_text="代表当场联系物业更换。")
+    Outbox.objects.all().delete()
+    s = workflow.suggestion_feedback(suggestion=s, actor=station_staff, rating="dissatisfied")
+    dispatch_all()
+    # The first dissatisfaction: not the message about a case "handled again", which it never was.
+    assert "feedback_dissatisfied" not in set(Delivery.objects.values_list("kind", flat=True))
+    told = Notification.objects.get(recipient=committee_staff, kind="feedback_reproposed")
+    assert "楼道灯不亮" in told.body
+    assert "经重新办理" not in told.body
+    assert "等待交办" in told.body
+
+
 def test_recording_and_closing_tell_the_voter_only(handed: Suggestion) -> None:
     for kind in ("suggestion.recorded", "suggestion.closed"):
         row = Outbox.objects.create(kind=kind, suggestion=handed, payload={})

@@ -1075,3 +1075,12 @@ def test_lists_work_while_the_cache_is_down(client: Client, cast: Cast, settings
     text = page_text(response)
     assert "缓存停了也能看" in text
     assert "供水" in text
+
+
+def test_a_pending_extension_reads_awaiting_approval_not_awaiting_sending(client: Client, cast: Cast) -> None:
+    s, _t = build(cast, "in_progress")
+    workflow.suggestion_request_extension(suggestion=s, actor=cast.admin, days=5, reason="工程量大")
+    client.force_login(cast.admin)
+    text = page_text(client.get("/admin/suggestions/extensionrequest/"))
+    assert "待审批" in text
+    assert "待发送" not in text

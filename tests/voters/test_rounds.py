@@ -101,3 +101,23 @@ def test_the_board_shows_the_rounds_and_ratings_without_comments(
     assert "13812345678" not in page
     for staff in (site.station_staff, site.committee_staff, site.unit_staff):
         assert str(staff) not in page
+
+
+def test_the_timeline_names_a_progress_report_date_for_what_it_is(client: Client, site: Site) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    s, _token = walk(site, to="assigned")
+    s = workflow.suggestion_acknowledge(suggestion=s, actor=site.unit_staff)
+    first_report = timezone.localdate() + dt.timedelta(days=30)
+    s = workflow.suggestion_reply(
+        suggestion=s, actor=site.unit_staff, category="B", text="已列入计划。", follow_up_due=first_report
+    )
+    next_report = first_report + dt.timedelta(days=30)
+    workflow.suggestion_report_follow_up(suggestion=s, actor=site.unit_staff, text="已开工。", next_due=next_report)
+    page = html.unescape(lookup(client, s.tracking_code, "5678").content.decode())
+    timeline = page[page.index('class="timeline"') :]
+    # The next report's date is not a reply deadline (the case was answered).
+    assert f"下次进展报告期限：{next_report:%Y-%m-%d}" in timeline
+    assert f"答复期限：{next_report:%Y-%m-%d}" not in timeline
