@@ -71,7 +71,7 @@ def test_admin_sees_everything_and_the_admin_site_in_chinese(
     assert "鼓东路灯不亮" in html
     assert "瀛洲排水不畅" in html
     admin_html = client.get("/admin/").content.decode()
-    assert "站点管理" in admin_html
+    assert "人大代表联络站平台管理" in admin_html
     for url in ("/admin/suggestions/suggestion/", "/admin/stations/station/", "/admin/accounts/membership/"):
         assert client.get(url).status_code == 200
 

@@ -26,7 +26,7 @@ STATUS = "/s/status/"
 CSRF = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
 # What differs by the address asked, not by the answer: the language switch's way back, the menu's mark.
 BY_ADDRESS = re.compile(rb'name="next" type="hidden" value="[^"]*"| aria-current="page"')
-NOT_FOUND = "跟踪码与电话号码不匹配，请核对后重试。"
+NOT_FOUND = "查询码与电话号码不匹配，请核对后重试。"
 
 
 def body(response: Any) -> bytes:
