@@ -40,3 +40,10 @@ def notification_unread_count(*, user: User | AnonymousUser) -> int:
         return 0
     unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
     return unread.values("id")[: UNREAD_CAP + 1].count()
+
+
+def notification_own(*, user: User | AnonymousUser, pk: int) -> Notification | None:
+    """The user's own notification with this id; None for anyone else's (never told apart)."""
+    if not user.is_authenticated:
+        return None
+    return Notification.objects.filter(recipient_id=user.pk, pk=pk).only("id", "url").first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
-from notifications.selectors import notification_list
+from notifications.selectors import notification_list, notification_own
 from notifications.services import notification_mark_read
 
 PAGE_SIZE = 30
@@ -59,3 +59,29 @@ def notification_read_view(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = reverse("notifications:list")
     return HttpResponseRedirect(target)
+
+
+@require_GET
+@login_required
+def notification_open_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Opening a notification marks it read and goes where it points (the list if nowhere)."""
+    user: User = request.user  # type: ignore[assignment]
+    notification = notification_own(user=user, pk=pk)
+    if notification is None:
+        raise Http404
+    notification_mark_read(actor=user, ids=[notification.pk])
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("notifications:list")
+    return HttpResponseRedirect(target)
+
+
+@require_GET
+def notification_bell_view(request: HttpRequest) -> HttpResponse:
+    """The bell alone, for the page's once-a-minute refresh (htmx). Signed out (the session
+    ended in another tab), nothing: the page keeps its bell rather than a login form in it."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
+    return render(request, "notifications/_bell.html")

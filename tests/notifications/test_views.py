@@ -151,3 +151,22 @@ def test_marking_read_needs_post_and_a_login(client: Client, unit_staff: User) -
     assert mine.read_at is None
     assert client.get(reverse("notifications:list")).status_code == 302
     assert logged_in(client, unit_staff).get(reverse("notifications:read")).status_code == 405
+
+
+def test_opening_someone_elses_notification_is_not_found_and_marks_nothing(
+    client: Client, unit_staff: User, other_unit_staff: User
+) -> None:
+    (theirs,) = notify(other_unit_staff, 1)
+    logged_in(client, unit_staff)
+    assert client.get(reverse("notifications:open", args=[theirs.pk])).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_the_bell_refresh_answers_nothing_once_signed_out(client: Client, unit_staff: User) -> None:
+    notify(unit_staff, 2)
+    assert client.get(reverse("notifications:bell")).status_code == 204
+    logged_in(client, unit_staff)
+    response = client.get(reverse("notifications:bell"))
+    assert response.status_code == 200
+    assert 'class="bell-count"' in response.content.decode()
