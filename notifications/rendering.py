@@ -17,6 +17,8 @@ from django.template.loader import render_to_string, select_template
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from suggestions.tracking import tracking_code_display
+
 if TYPE_CHECKING:
     from notifications.models import Delivery
     from suggestions.models import Suggestion
@@ -138,7 +140,7 @@ def message_context(delivery: Delivery) -> dict[str, Any]:
     if suggestion is not None:
         path = suggestion_path(suggestion.tracking_code)
         context.update(
-            code=suggestion.tracking_code,
+            code=tracking_code_display(suggestion.tracking_code),
             title=suggestion.title,
             unit=suggestion.lead_unit.name if suggestion.lead_unit_id and suggestion.lead_unit else "",
             reply_due=suggestion.reply_due,
@@ -189,7 +191,9 @@ def _voter_context(delivery: Delivery, suggestion: Suggestion | None, payload: d
         "reason": "",
     }
     if merged:
-        extra.update(code=str(data.get("voter_code") or ""), title=str(data.get("voter_title") or ""))
+        extra.update(
+            code=tracking_code_display(str(data.get("voter_code") or "")), title=str(data.get("voter_title") or "")
+        )
     if suggestion is not None and delivery.kind == MessageKind.CLOSED_VOTER:
         # Masked as on the status page: the note may name the other voter of a merged case.
         extra["reason"] = mask_text(suggestion.close_note, names=(suggestion.submitter_name,))

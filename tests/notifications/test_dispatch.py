@@ -20,6 +20,7 @@ from notifications.tasks import outbox_dispatch
 from representatives.models import Representative
 from suggestions import workflow
 from suggestions.models import FeedbackToken, Suggestion
+from suggestions.tracking import tracking_code_display
 from tests.conftest import World
 from tests.factories import HandlingUnitContactFactory, HandlingUnitFactory
 from tests.notifications.helpers import acknowledge, at, hand_over
@@ -73,13 +74,13 @@ def test_hand_over_tells_the_lead_and_co_unit_contacts_on_each_channel(
 
     assert sorted(str(m["To"]) for m in smtp.messages) == ["wang@unit-a.example.cn", "zhao@co.example.cn"]
     for message in smtp.messages:
-        assert s.tracking_code in str(message["Subject"])
+        assert tracking_code_display(s.tracking_code) in str(message["Subject"])
         assert f"http://127.0.0.1:8000/suggestions/{s.tracking_code}/" in body_text(message)
         assert "张三" not in body_text(message)  # never the voter's name to a unit
         assert "13812345678" not in body_text(message)
     # The units' contacts, and the voter once: their tracking code when it was recorded.
     assert sorted(m.to for m in sms_outbox) == ["13700000000", "13812345678", "13900000000"]
-    assert all(s.tracking_code in m.text for m in sms_outbox)
+    assert all(tracking_code_display(s.tracking_code) in m.text for m in sms_outbox)
     (voter_sms,) = [m for m in sms_outbox if m.to == "13812345678"]
     assert "/suggestions/" not in voter_sms.text  # a voter never gets a staff link
     note = Notification.objects.get(recipient=unit_staff)
@@ -144,7 +145,9 @@ def test_extension_request_goes_to_the_committee_and_the_decision_back_to_the_un
         (Channel.EMAIL, "wang@unit-a.example.cn"),
         (Channel.SMS, "13900000000"),
     }
-    (message,) = [m for m in smtp.to("wang@unit-a.example.cn") if s.tracking_code in str(m["Subject"])]
+    (message,) = [
+        m for m in smtp.to("wang@unit-a.example.cn") if tracking_code_display(s.tracking_code) in str(m["Subject"])
+    ]
     assert s.reply_due is not None
     assert s.reply_due.isoformat() in body_text(message)
 
@@ -177,7 +180,7 @@ def test_reply_tells_the_representative_and_the_voter_with_status_and_feedback_l
     (voter_mail,) = smtp.to("voter@example.cn")
     text = body_text(voter_mail)
     assert "http://127.0.0.1:8000/s/status/" in text
-    assert s.tracking_code in text
+    assert tracking_code_display(s.tracking_code) in text
     (voter_sms,) = [m for m in sms_outbox if m.to == "13812345678"]
     # The link carries the raw token whose hash the workflow stored; nowhere else is it kept.
     token = text.split("/s/rate/", 1)[1].split("/", 1)[0]
@@ -332,6 +335,8 @@ def test_messages_are_rendered_in_the_recipients_language(handed: Suggestion) ->
     chinese = render_message(delivery)
     delivery.language = "en"
     english = render_message(delivery)
-    assert english.subject == f"Suggestion {handed.tracking_code} has been handed over to your unit"
-    assert chinese.subject == f"建议 {handed.tracking_code} 已交办贵单位"
+    assert (
+        english.subject == f"Suggestion {tracking_code_display(handed.tracking_code)} has been handed over to your unit"
+    )
+    assert chinese.subject == f"建议 {tracking_code_display(handed.tracking_code)} 已交办贵单位"
     assert "请勿直接回复" in chinese.body

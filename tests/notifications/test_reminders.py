@@ -21,6 +21,7 @@ from notifications.models import Channel, Delivery, DeliveryStatus, Notification
 from notifications.reminders import reminder_sweep, sweep_window
 from notifications.services import deliveries_send
 from suggestions.models import HolidayOverride
+from suggestions.tracking import tracking_code_display
 from tests.conftest import World
 from tests.factories import HandlingUnitContactFactory, HandlingUnitFactory
 from tests.notifications.helpers import acknowledge, at, hand_over, reminder_rows
@@ -200,11 +201,11 @@ def test_swept_reminders_arrive_on_every_channel(world: World, in_progress: int,
     assert report.sent == len(created) == 4
     assert sorted(m.to[0] for m in mail.outbox) == ["liu@unit-a.example.cn", WANG_EMAIL]
     code = Delivery.objects.get(pk=created[0]).suggestion.tracking_code  # type: ignore[union-attr]
-    assert all(code in m.subject for m in mail.outbox)
+    assert all(tracking_code_display(code) in m.subject for m in mail.outbox)
     assert all(f"/suggestions/{code}/" in m.body for m in mail.outbox)
     assert [m.to for m in sms.outbox] == [WANG_PHONE]
     note = Notification.objects.get(recipient=unit_staff)
-    assert code in note.title
+    assert tracking_code_display(code) in note.title
     assert note.url.endswith(f"/suggestions/{code}/")
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
     # Sending the same batch again sends nothing.

@@ -16,6 +16,7 @@ from notifications.tasks import outbox_dispatch
 from representatives.models import Representative
 from suggestions import workflow
 from suggestions.models import Suggestion
+from suggestions.tracking import tracking_code_display
 from tests.conftest import World
 from tests.factories import CategoryFactory
 from tests.notifications.helpers import acknowledge, at, hand_over
@@ -72,7 +73,7 @@ def test_a_voter_recorded_with_a_phone_gets_the_tracking_code_by_sms_once(
         dispatch_all()  # a second pass (the relay) sends nothing again
     (message,) = sms_outbox
     assert message.to == VOTER_PHONE
-    assert s.tracking_code in message.text
+    assert tracking_code_display(s.tracking_code) in message.text
     assert STATUS_URL in message.text
     assert message.text.startswith("【人大代表联络站】")
     assert "/suggestions/" not in message.text  # never a staff link to a voter
@@ -89,10 +90,10 @@ def test_a_voter_who_left_only_an_e_mail_gets_it_by_e_mail(
         dispatch_all()
     (mail,) = smtp.messages
     assert str(mail["To"]) == VOTER_EMAIL
-    assert s.tracking_code in str(mail["Subject"])
+    assert tracking_code_display(s.tracking_code) in str(mail["Subject"])
     assert "已受理" in str(mail["Subject"])
     text = body_text(mail)
-    assert s.tracking_code in text
+    assert tracking_code_display(s.tracking_code) in text
     assert STATUS_URL in text
     assert sms_outbox == []
 
@@ -177,7 +178,7 @@ def test_closure_by_the_committee_tells_the_voter(
     (message,) = sms_outbox
     assert message.to == VOTER_PHONE
     assert "办结" in message.text
-    assert s.tracking_code in message.text
+    assert tracking_code_display(s.tracking_code) in message.text
     assert deliveries("closed_voter") == [(Channel.SMS, VOTER_PHONE)]
 
 
@@ -317,7 +318,7 @@ def test_the_representative_hears_of_feedback_unless_they_gave_it(
         [(by_voter.pk, Channel.IN_APP), (by_voter.pk, Channel.EMAIL), (by_voter.pk, Channel.SMS)]
     )
     (mail,) = smtp.to(representative_user.email)
-    assert by_voter.tracking_code in str(mail["Subject"])
+    assert tracking_code_display(by_voter.tracking_code) in str(mail["Subject"])
     assert "基本满意" in str(mail["Subject"])
     assert "张三" not in body_text(mail)
 
@@ -366,19 +367,25 @@ def test_a_merged_duplicates_voter_hears_the_reply_under_their_own_code_without_
     assert "/s/rate/" in body_text(mine)
     (theirs,) = smtp.to("li@example.cn")
     text = body_text(theirs)
-    assert duplicate.tracking_code in str(theirs["Subject"])
-    assert duplicate.tracking_code in text
+    assert tracking_code_display(duplicate.tracking_code) in str(theirs["Subject"])
+    assert tracking_code_display(duplicate.tracking_code) in text
     assert "鼓东路路灯坏了" in text
     assert "合并" in text
     assert STATUS_URL in text
     # Not the other voter's rating link, code, title or name.
     assert "/s/rate/" not in text
-    for secret in (target.tracking_code, target.title, "张三", VOTER_PHONE):
+    for secret in (
+        target.tracking_code,
+        tracking_code_display(target.tracking_code),
+        target.title,
+        "张三",
+        VOTER_PHONE,
+    ):
         assert secret not in text
         assert secret not in str(theirs["Subject"])
     (their_sms,) = [m for m in sms_outbox if m.to == "13911112222"]
-    assert duplicate.tracking_code in their_sms.text
-    assert target.tracking_code not in their_sms.text
+    assert tracking_code_display(duplicate.tracking_code) in their_sms.text
+    assert tracking_code_display(target.tracking_code) not in their_sms.text
     assert "/s/rate/" not in their_sms.text
 
 
@@ -407,6 +414,6 @@ def test_voters_merged_through_a_chain_hear_when_the_case_is_declined(
     assert sorted(m.to for m in sms_outbox) == ["13733334444", VOTER_PHONE, "13911112222"]
     assert unrelated.submitter_phone not in {m.to for m in sms_outbox}
     by_phone = {m.to: m.text for m in sms_outbox}
-    assert middle.tracking_code in by_phone["13911112222"]
-    assert last.tracking_code in by_phone["13733334444"]
+    assert tracking_code_display(middle.tracking_code) in by_phone["13911112222"]
+    assert tracking_code_display(last.tracking_code) in by_phone["13733334444"]
     assert target.tracking_code not in by_phone["13733334444"]

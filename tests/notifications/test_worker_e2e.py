@@ -35,6 +35,7 @@ from notifications.models import Channel, Delivery, DeliveryStatus, Notification
 from notifications.tasks import reminders_sweep
 from suggestions import workflow
 from suggestions.models import HandlingUnit, HandlingUnitContact, Suggestion
+from suggestions.tracking import tracking_code_display
 from tests.conftest import World
 from tests.factories import CategoryFactory, HandlingUnitFactory, UserFactory
 from tests.notifications.smtp import Inbox, body_text, free_port, smtp_server
@@ -240,7 +241,13 @@ def act(client: Client, suggestion: Suggestion, action: str, data: dict[str, obj
     url = reverse("suggestions:action", kwargs={"code": suggestion.tracking_code, "action": action})
     response = client.post(url, {"version": suggestion.version, **data})
     assert response.status_code == 302, (action, response.status_code, response.content[:2000])
-    assert response["Location"] == reverse("suggestions:detail", kwargs={"code": suggestion.tracking_code})
+    # Back to the suggestion; a unit that returned it no longer sees it and goes to its queue.
+    expected = (
+        reverse("suggestions:list")
+        if action == "return"
+        else reverse("suggestions:detail", kwargs={"code": suggestion.tracking_code})
+    )
+    assert response["Location"].split("?")[0] == expected
 
 
 def test_a_hand_over_reaches_the_unit_by_chinese_email_and_under_the_bell(
@@ -270,17 +277,17 @@ def test_a_hand_over_reaches_the_unit_by_chinese_email_and_under_the_bell(
         what="the hand-over e-mails and the in-app notification",
         log=worker.log,
     )
-    code = s.tracking_code
+    code = tracking_code_display(s.tracking_code)
     for address in ("liu@unit-a.example.cn", "wang@unit-a.example.cn"):
         (message,) = box.to(address)
         assert str(message["Subject"]) == f"建议 {code} 已交办贵单位"
         text = body_text(message)
         assert "建议“鼓东路路灯不亮”" in text
-        assert f"查看建议：{SITE_URL}/suggestions/{code}/" in text
+        assert f"查看建议：{SITE_URL}/suggestions/{s.tracking_code}/" in text
         assert "请于" in text  # the acknowledgement deadline
     note = Notification.objects.get(recipient=unit_staff)
     assert note.title == f"建议 {code} 已交办贵单位"
-    assert note.url == f"/suggestions/{code}/"
+    assert note.url == f"/suggestions/{s.tracking_code}/"
 
     unit = Client()
     unit.force_login(unit_staff)
@@ -400,10 +407,13 @@ def test_staff_keep_working_while_redis_is_down_and_the_relay_catches_up(
 
     wait_until(all_dispatched, timeout=120, what="the relay to send what piled up", log=worker.log)
     subjects = {(str(m["To"]), str(m["Subject"])) for m in box.snapshot()}
-    assert ("wang@unit-a.example.cn", f"建议 {to_hand_over.tracking_code} 已交办贵单位") in subjects
-    assert ("wang@unit-a.example.cn", f"建议 {to_supervise.tracking_code} 催办通知") in subjects
-    assert (committee_staff.email, f"建议 {to_return.tracking_code} 被承办单位退回") in subjects
-    assert (committee_staff.email, f"建议 {to_extend.tracking_code} 申请延期") in subjects
+    assert (
+        "wang@unit-a.example.cn",
+        f"建议 {tracking_code_display(to_hand_over.tracking_code)} 已交办贵单位",
+    ) in subjects
+    assert ("wang@unit-a.example.cn", f"建议 {tracking_code_display(to_supervise.tracking_code)} 催办通知") in subjects
+    assert (committee_staff.email, f"建议 {tracking_code_display(to_return.tracking_code)} 被承办单位退回") in subjects
+    assert (committee_staff.email, f"建议 {tracking_code_display(to_extend.tracking_code)} 申请延期") in subjects
     # Each once.
     assert len(box.snapshot()) == len(subjects)
     assert Notification.objects.filter(recipient=committee_staff, suggestion=to_return).count() == 1
