@@ -12,9 +12,8 @@ from playwright.sync_api import Page
 from pypdf import PdfReader
 
 from accounts.models import User
-from tests.conftest import World
+from tests.e2e.casting import full_cast
 from tests.suggestions.casefile_builders import rehandled
-from tests.suggestions.workflow_builders import make_cast
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -35,31 +34,10 @@ def test_the_printed_form_shows_the_ratings_with_default_print_settings(
     live_server: Any,
     page: Page,
     artifacts: Path,
-    world: World,
-    station_staff: User,
-    other_station_staff: User,
+    request: pytest.FixtureRequest,
     committee_staff: User,
-    other_committee_staff: User,
-    city_committee_staff: User,
-    unit_staff: User,
-    other_unit_staff: User,
-    representative_user: User,
-    admin_user: User,
 ) -> None:
-    cast = make_cast(
-        world,
-        {
-            "station_staff": station_staff,
-            "other_station_staff": other_station_staff,
-            "committee_staff": committee_staff,
-            "other_committee_staff": other_committee_staff,
-            "city_committee_staff": city_committee_staff,
-            "unit_staff": unit_staff,
-            "other_unit_staff": other_unit_staff,
-            "representative_user": representative_user,
-            "admin_user": admin_user,
-        },
-    )
+    cast = full_cast(request)
     # Two rounds: round 1 voter 不满意 and representative 基本满意, round 2 voter 满意.
     s = rehandled(cast)
     base = str(live_server)
