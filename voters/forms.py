@@ -21,9 +21,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from stations.models import Region
+from stations.models import Region, RegionLevel
 from suggestions.models import Category, HandlingUnit, Rating
-from voters.selectors import SEARCH_MAX_LENGTH, region_choices
+from voters.selectors import SEARCH_MAX_LENGTH, district_choices, region_choices
 
 TITLE_MAX = 200
 CONTENT_MAX = 5000
@@ -294,8 +294,24 @@ class BoardFilterForm(forms.Form):
     )
 
 
+class DistrictSelect(forms.Select):
+    """The counties and districts (not every region), read when the page is drawn."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        self.choices = [("", _("Not chosen")), *district_choices()]
+        return super().get_context(name, value, attrs)
+
+
 class StationSearchForm(forms.Form):
-    q = forms.CharField(label=_("Place or station name"), required=False)
+    q = forms.CharField(label=_("Station name or address"), required=False)
+    district = forms.ModelChoiceField(
+        label=_("My district"),
+        queryset=Region.objects.filter(level=RegionLevel.COUNTY),
+        required=False,
+        widget=DistrictSelect(attrs={"data-autosubmit": ""}),
+        help_text=_("Its stations are listed first. Remembered on this phone."),
+    )
+    after = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean_q(self) -> str:
         # Overlong input is cut, not refused: a search box should always answer.

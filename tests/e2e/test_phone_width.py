@@ -201,6 +201,7 @@ def test_no_voter_or_representative_page_is_wider_than_a_390px_phone(
         Visit(f"{s}:home", reverse(f"{s}:home")),
         Visit(f"{s}:home", reverse(f"{s}:home") + f"?region={world.town_a.pk}"),
         Visit(f"{s}:home", reverse(f"{s}:home") + "?q=鼓东"),
+        Visit(f"{s}:home", reverse(f"{s}:home") + f"?district={world.district_b.pk}"),
         Visit(f"{s}:station", reverse(f"{s}:station", args=[big.pk])),
         Visit(f"{s}:station_poster", reverse(f"{s}:station_poster", args=[big.pk])),
         Visit(f"{s}:station_suggest", reverse(f"{s}:station_suggest", args=[big.pk])),
@@ -256,4 +257,13 @@ def test_no_voter_or_representative_page_is_wider_than_a_390px_phone(
         if width > WIDTH:
             problems.append(f"{visit.name} {visit.url}: {width}px {_overflow(page)}")
     assert problems == [], "\n".join(problems)
+    # The same pages on a desktop, for people to look at (test-artifacts/).
+    page.set_viewport_size({"width": 1280, "height": 900})
+    for n, visit in enumerate(visits):
+        if visit.then is None and visit.user in {None, rep_user}:
+            if visit.user != current:
+                _login(page, base, visit.user)
+                current = visit.user
+            page.goto(f"{base}{visit.url}")
+            page.screenshot(path=str(artifacts / f"w1280-{n:02d}-{visit.name.replace(':', '-')}.png"), full_page=True)
     assert errors == []
