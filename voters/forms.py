@@ -9,7 +9,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from captcha.fields import CaptchaField, CaptchaTextInput
+from captcha.fields import CaptchaTextInput
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -23,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 from stations.models import Region, RegionLevel
 from suggestions.models import Category, HandlingUnit, Rating
+from voters.captcha import DigitsCaptchaField
 from voters.selectors import SEARCH_MAX_LENGTH, district_choices, region_choices
 
 TITLE_MAX = 200
@@ -138,11 +139,13 @@ class PublicCaptchaInput(CaptchaTextInput):
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         inputs = super().render(name, value, attrs=attrs, renderer=renderer)
         return format_html(
-            '<div class="captcha-row"><img src="{}" alt="{}" class="captcha-img" width="120" height="40"'
+            '<div class="captcha-row"><img src="{}" alt="{}" class="captcha-img" width="{}" height="{}"'
             " data-captcha-image>"
             '<button type="button" class="link" data-captcha-refresh="{}" hidden>{}</button></div>{}',
             self.image_url(),
-            _("Characters to type"),
+            _("Digits to type"),
+            settings.CAPTCHA_IMAGE_SIZE[0],
+            settings.CAPTCHA_IMAGE_SIZE[1],
             reverse("captcha-refresh"),
             _("Another picture"),
             inputs,
@@ -221,10 +224,15 @@ class SuggestionForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    captcha = CaptchaField(
-        label=_("Characters in the picture"),
-        widget=PublicCaptchaInput(),
-        error_messages={"invalid": _("The characters do not match the picture. Please try the new one.")},
+    captcha = DigitsCaptchaField(
+        label=_("Digits in the picture"),
+        widget=PublicCaptchaInput(attrs={"inputmode": "numeric"}),
+        help_text=_("Can't read it? Tap “Another picture”."),
+        error_messages={
+            "invalid": _("The digits do not match the picture. Please type the digits of the new one."),
+            "required": _("Type the digits in the picture."),
+            "incomplete": _("Type the digits in the picture."),
+        },
     )
 
     def clean_submitter_phone(self) -> str:
