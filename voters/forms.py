@@ -124,6 +124,23 @@ class PhotosField(forms.FileField):
         return Photo(file=upload, content_type=PHOTO_FORMATS[image_format], extension=extension)
 
 
+# --- Text with a limit --------------------------------------------------------------
+
+TOO_LONG = _("At most %(limit_value)d characters; this has %(show_value)d. Please shorten it.")
+
+
+class LimitedText(forms.CharField):
+    """Text refused, with a clear message, when longer than its limit. Line breaks count once,
+    as the page's counter (static/js/counter.js) counts them: browsers send them as CR LF."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {}).setdefault("max_length", TOO_LONG)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).replace("\r\n", "\n")
+
+
 # --- The online suggestion form -------------------------------------------------
 
 
@@ -165,13 +182,13 @@ class RegionSelect(forms.Select):
 
 
 class SuggestionForm(forms.Form):
-    title = forms.CharField(
+    title = LimitedText(
         label=_("Title"),
         max_length=TITLE_MAX,
         help_text=_("In one sentence, what is the problem?"),
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-count": ""}),
     )
-    content = forms.CharField(
+    content = LimitedText(
         label=_("Details"),
         max_length=CONTENT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -188,7 +205,7 @@ class SuggestionForm(forms.Form):
         queryset=Region.objects.all(),
         widget=RegionSelect(empty_label=_("Choose the district or street")),
     )
-    address = forms.CharField(
+    address = LimitedText(
         label=_("Location"),
         max_length=255,
         required=False,
@@ -276,7 +293,7 @@ class RatingForm(forms.Form):
     rating = forms.ChoiceField(
         label=_("How satisfied are you with the reply?"), choices=Rating.choices, widget=forms.RadioSelect
     )
-    text = forms.CharField(
+    text = LimitedText(
         label=_("Comment (optional)"),
         max_length=FEEDBACK_MAX,
         required=False,
