@@ -344,8 +344,15 @@ LOGGING = {
 
 SILENCED_SYSTEM_CHECKS = ["models.W047"]  # SQLite (embedded default) ignores nulls_distinct.
 
-CAPTCHA_IMAGE_SIZE = (120, 40)
+# The voter form's captcha (issue 16): four digits, large, unstruck and barely rotated, so it
+# reads on a phone; half an hour to fill in the form before the picture expires.
+CAPTCHA_CHALLENGE_FUNCT = "voters.captcha.digits_challenge"
+CAPTCHA_NOISE_FUNCTIONS: tuple[str, ...] = ()
+CAPTCHA_IMAGE_SIZE = (200, 64)
+CAPTCHA_FONT_SIZE = 44
+CAPTCHA_LETTER_ROTATION = (-8, 9)
 CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 30  # minutes
 CAPTCHA_TEST_MODE = env_bool("CAPTCHA_TEST_MODE", False)
 
 # --- Voter site (public/): rate limits ----------------------------------------

@@ -9,7 +9,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from captcha.fields import CaptchaField, CaptchaTextInput
+from captcha.fields import CaptchaTextInput
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -21,9 +21,10 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from stations.models import Region
+from stations.models import Region, RegionLevel
 from suggestions.models import Category, HandlingUnit, Rating
-from voters.selectors import SEARCH_MAX_LENGTH, region_choices
+from voters.captcha import DigitsCaptchaField
+from voters.selectors import SEARCH_MAX_LENGTH, district_choices, region_choices
 
 TITLE_MAX = 200
 CONTENT_MAX = 5000
@@ -123,6 +124,23 @@ class PhotosField(forms.FileField):
         return Photo(file=upload, content_type=PHOTO_FORMATS[image_format], extension=extension)
 
 
+# --- Text with a limit --------------------------------------------------------------
+
+TOO_LONG = _("At most %(limit_value)d characters; this has %(show_value)d. Please shorten it.")
+
+
+class LimitedText(forms.CharField):
+    """Text refused, with a clear message, when longer than its limit. Line breaks count once,
+    as the page's counter (static/js/counter.js) counts them: browsers send them as CR LF."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {}).setdefault("max_length", TOO_LONG)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).replace("\r\n", "\n")
+
+
 # --- The online suggestion form -------------------------------------------------
 
 
@@ -138,11 +156,13 @@ class PublicCaptchaInput(CaptchaTextInput):
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         inputs = super().render(name, value, attrs=attrs, renderer=renderer)
         return format_html(
-            '<div class="captcha-row"><img src="{}" alt="{}" class="captcha-img" width="120" height="40"'
+            '<div class="captcha-row"><img src="{}" alt="{}" class="captcha-img" width="{}" height="{}"'
             " data-captcha-image>"
             '<button type="button" class="link" data-captcha-refresh="{}" hidden>{}</button></div>{}',
             self.image_url(),
-            _("Characters to type"),
+            _("Digits to type"),
+            settings.CAPTCHA_IMAGE_SIZE[0],
+            settings.CAPTCHA_IMAGE_SIZE[1],
             reverse("captcha-refresh"),
             _("Another picture"),
             inputs,
@@ -162,13 +182,13 @@ class RegionSelect(forms.Select):
 
 
 class SuggestionForm(forms.Form):
-    title = forms.CharField(
+    title = LimitedText(
         label=_("Title"),
         max_length=TITLE_MAX,
         help_text=_("In one sentence, what is the problem?"),
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-count": ""}),
     )
-    content = forms.CharField(
+    content = LimitedText(
         label=_("Details"),
         max_length=CONTENT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -185,7 +205,7 @@ class SuggestionForm(forms.Form):
         queryset=Region.objects.all(),
         widget=RegionSelect(empty_label=_("Choose the district or street")),
     )
-    address = forms.CharField(
+    address = LimitedText(
         label=_("Location"),
         max_length=255,
         required=False,
@@ -221,10 +241,15 @@ class SuggestionForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    captcha = CaptchaField(
-        label=_("Characters in the picture"),
-        widget=PublicCaptchaInput(),
-        error_messages={"invalid": _("The characters do not match the picture. Please try the new one.")},
+    captcha = DigitsCaptchaField(
+        label=_("Digits in the picture"),
+        widget=PublicCaptchaInput(attrs={"inputmode": "numeric"}),
+        help_text=_("Can't read it? Tap “Another picture”."),
+        error_messages={
+            "invalid": _("The digits do not match the picture. Please type the digits of the new one."),
+            "required": _("Type the digits in the picture."),
+            "incomplete": _("Type the digits in the picture."),
+        },
     )
 
     def clean_submitter_phone(self) -> str:
@@ -268,7 +293,7 @@ class RatingForm(forms.Form):
     rating = forms.ChoiceField(
         label=_("How satisfied are you with the reply?"), choices=Rating.choices, widget=forms.RadioSelect
     )
-    text = forms.CharField(
+    text = LimitedText(
         label=_("Comment (optional)"),
         max_length=FEEDBACK_MAX,
         required=False,
@@ -294,8 +319,24 @@ class BoardFilterForm(forms.Form):
     )
 
 
+class DistrictSelect(forms.Select):
+    """The counties and districts (not every region), read when the page is drawn."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        self.choices = [("", _("Not chosen")), *district_choices()]
+        return super().get_context(name, value, attrs)
+
+
 class StationSearchForm(forms.Form):
-    q = forms.CharField(label=_("Place or station name"), required=False)
+    q = forms.CharField(label=_("Station name or address"), required=False)
+    district = forms.ModelChoiceField(
+        label=_("My district"),
+        queryset=Region.objects.filter(level=RegionLevel.COUNTY),
+        required=False,
+        widget=DistrictSelect(attrs={"data-autosubmit": ""}),
+        help_text=_("Its stations are listed first. Remembered on this phone."),
+    )
+    after = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean_q(self) -> str:
         # Overlong input is cut, not refused: a search box should always answer.

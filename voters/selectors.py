@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Case, Count, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from representatives.models import CongressLevel, DutyShift, Mandate, Representative
 from stations.models import Region, RegionLevel, Station, StationKind
 
-STATION_LIST_LIMIT = 30
+STATION_PAGE_SIZE = 20
 REGION_SEARCH_LIMIT = 10
 SEARCH_MIN_LENGTH = 1
 SEARCH_MAX_LENGTH = 50
+SEARCH_MAX_WORDS = 5
+REGION_IDS_MAX = 500
+SEARCH_SORT_MAX = 5000
+TRIGRAM = 3
 REGION_CHOICES_CACHE_SECONDS = 600
 
 
@@ -39,31 +45,140 @@ def _public_stations() -> QuerySet[Station]:
     return Station.objects.filter(is_active=True).select_related("region")
 
 
-def stations_in_region(region: Region, *, limit: int = STATION_LIST_LIMIT) -> list[Station]:
-    """Stations in the region and below, by place; at most `limit` + 1 (the extra one says "more")."""
-    return list(
-        _public_stations().filter(region__path__startswith=region.path).order_by("region__path", "name")[: limit + 1]
+@dataclass(frozen=True)
+class StationPage:
+    """One page of stations. Those of the voter's district come first (`in_district` of them);
+    `next_after` is the id of the last one shown when there are more."""
+
+    stations: list[Station]
+    in_district: int
+    next_after: int | None
+    split: bool = False
+
+    @property
+    def district_part(self) -> list[Station]:
+        return self.stations[: self.in_district]
+
+    @property
+    def other_part(self) -> list[Station]:
+        return self.stations[self.in_district :]
+
+
+def _after(qs: QuerySet[Station], cursor: tuple[str, str, int] | None) -> QuerySet[Station]:
+    """Stations after the cursor in (region path, name, id) order. The separate `>=` on the
+    path lets PostgreSQL start the scan of the region path index at the cursor."""
+    if cursor is None:
+        return qs
+    path, name, pk = cursor
+    return qs.filter(region__path__gte=path).filter(
+        Q(region__path__gt=path) | Q(region__path=path, name__gt=name) | Q(region__path=path, name=name, pk__gt=pk)
     )
 
 
-@dataclass(frozen=True)
-class SearchResult:
-    regions: list[Region]
-    stations: list[Station]
-    more: bool
+def _word_filter(word: str) -> Q:
+    """Stations whose name, address or region's name contains `word`. The regions are looked up
+    first, so each branch can use its own trigram index (stations migration 0002) instead of a
+    join filter over every station; a word naming very many regions ("社区") matches so many
+    stations that the plain join finds a page at once."""
+    q = Q(name__icontains=word) | Q(address__icontains=word)
+    ids = list(Region.objects.filter(name__icontains=word).values_list("pk", flat=True)[: REGION_IDS_MAX + 1])
+    if len(ids) > REGION_IDS_MAX:
+        return q | Q(region__name__icontains=word)
+    return q | Q(region_id__in=ids) if ids else q
 
 
-def station_search(query: str, *, limit: int = STATION_LIST_LIMIT) -> SearchResult:
-    """Stations whose name, address or region's name contains the words typed; regions by name."""
+def station_page(
+    *,
+    within: Region | None,
+    query: str = "",
+    district: Region | None = None,
+    after: int | None = None,
+    limit: int = STATION_PAGE_SIZE,
+) -> StationPage:
+    """Active stations under `within` (all when None) whose name, address or region name holds
+    every word of `query`; those in `district` first, each part by place then name.
+
+    Keyset pages of `limit` (the cursor is the last station's id): no count, no offset, so a
+    page costs the same at 200,000 stations as at 20.
+    """
+    base = _public_stations()
+    if within is not None:
+        base = base.filter(region__path__startswith=within.path)
+    words = " ".join(query.split())[:SEARCH_MAX_LENGTH].split()[:SEARCH_MAX_WORDS]
+    for word in words:
+        base = base.filter(_word_filter(word))
+    place: Any = "region__path"
+    # Matches of a search are often few and all in one place, far down the region index, where
+    # walking the index in order reads most of the table before it finds them. When the
+    # matches are few (a bounded count), sort just them: CONCAT(path, '') orders exactly like
+    # the path but cannot be read from its index. Trigrams need three characters: shorter
+    # words are not counted first (the count would scan as well).
+    if (
+        any(len(word) >= TRIGRAM for word in words)
+        and base.order_by().values("pk")[: SEARCH_SORT_MAX + 1].count() <= SEARCH_SORT_MAX
+    ):
+        place = Concat("region__path", Value(""), output_field=CharField())
+    # The district is a part of its own only when it is strictly inside what is listed.
+    split = district is not None and (within is None or (district.path.startswith(within.path) and district != within))
+    parts = (
+        [base.filter(region__path__startswith=district.path), base.exclude(region__path__startswith=district.path)]
+        if split and district is not None
+        else [base]
+    )
+    cursor: tuple[str, str, int] | None = None
+    first_part = 0
+    if after is not None:
+        row = Station.objects.filter(pk=after).values_list("region__path", "name", "pk").first()
+        if row is not None:
+            cursor = row
+            if split and district is not None and not row[0].startswith(district.path):
+                first_part = 1
+    found: list[Station] = []
+    in_district = 0
+    for index in range(first_part, len(parts)):
+        qs = _after(parts[index], cursor if index == first_part else None)
+        rows = list(qs.order_by(place, "name", "pk")[: limit + 1 - len(found)])
+        if split and index == 0:
+            in_district = min(len(rows), limit)
+        found.extend(rows)
+        if len(found) > limit:
+            break
+    more = len(found) > limit
+    shown = found[:limit]
+    return StationPage(stations=shown, in_district=in_district, next_after=shown[-1].pk if more else None, split=split)
+
+
+def region_search(query: str, *, limit: int = REGION_SEARCH_LIMIT) -> list[Region]:
+    """Places whose name contains what was typed, the larger first."""
     query = " ".join(query.split())[:SEARCH_MAX_LENGTH]
     if len(query) < SEARCH_MIN_LENGTH:
-        return SearchResult([], [], False)
-    regions = list(Region.objects.filter(name__icontains=query).order_by("depth", "path")[:REGION_SEARCH_LIMIT])
-    q = Q()
-    for word in query.split(" "):
-        q &= Q(name__icontains=word) | Q(address__icontains=word) | Q(region__name__icontains=word)
-    stations = list(_public_stations().filter(q).order_by("region__path", "name")[: limit + 1])
-    return SearchResult(regions, stations[:limit], len(stations) > limit)
+        return []
+    return list(Region.objects.filter(name__icontains=query).order_by("depth", "path")[:limit])
+
+
+def district_choices() -> list[tuple[int, str]]:
+    """Counties and districts, labelled with their city, for "my district" on the finder.
+    Cached like `region_choices`."""
+    stamp = Region.objects.aggregate(count=Count("id"), last=Max("id"))
+    key = f"public:district_choices:{stamp['count']}:{stamp['last']}"
+    cached: list[tuple[int, str]] | None = cache.get(key)
+    if cached is not None:
+        return cached
+    rows = list(
+        Region.objects.filter(level=RegionLevel.COUNTY)
+        .select_related("parent")
+        .order_by("path")
+        .values_list("pk", "name", "parent__name", "parent__level")
+    )
+    choices = [
+        (pk, f"{parent} · {name}" if parent and level == RegionLevel.CITY else name) for pk, name, parent, level in rows
+    ]
+    cache.set(key, choices, REGION_CHOICES_CACHE_SECONDS)
+    return choices
+
+
+def district_get(pk: int) -> Region | None:
+    return Region.objects.filter(pk=pk, level=RegionLevel.COUNTY).first()
 
 
 def station_public_get(pk: int) -> Station:

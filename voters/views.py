@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
@@ -33,17 +35,18 @@ from voters.forms import BoardFilterForm, LookupForm, RatingForm, StationSearchF
 from voters.limits import lookup_limited, submit_limited
 from voters.qr import public_url, qr_svg
 from voters.selectors import (
-    STATION_LIST_LIMIT,
+    StationPage,
+    district_get,
     region_breadcrumb,
     region_children,
     region_roots,
+    region_search,
     representative_duty,
     representative_public_get,
     station_duty,
+    station_page,
     station_public_get,
     station_representatives,
-    station_search,
-    stations_in_region,
 )
 from voters.services import (
     duplicate_claim,
@@ -60,36 +63,73 @@ _SESSION_SUBMITTED = "public_submitted_code"
 # --- Finding a station --------------------------------------------------------------
 
 
+# The voter's district, chosen on the finder and kept in a cookie (no session for anonymous visitors).
+DISTRICT_COOKIE = "public_district"
+DISTRICT_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _district_from_cookie(request: HttpRequest) -> str:
+    value = request.COOKIES.get(DISTRICT_COOKIE, "")
+    return value if value.isdigit() and district_get(int(value)) is not None else ""
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Station finder: search by place name, or drill down the regions."""
-    form = StationSearchForm(request.GET or None)
-    query = form.cleaned_data["q"] if form.is_valid() else ""
-    context: dict[str, Any] = {"form": form, "query": query}
-    if query:
-        context["results"] = station_search(query)
-        return render(request, "public/home.html", context)
+    """Station finder: search by name or address, or drill down the regions; the voter's
+    chosen district first; keyset pages."""
+    chosen_now = "district" in request.GET
+    data = request.GET.copy()
+    if not chosen_now:
+        data["district"] = _district_from_cookie(request)
+    form = StationSearchForm(data)
+    form.is_valid()
+    cleaned = getattr(form, "cleaned_data", {})
+    query: str = cleaned.get("q", "")
+    district: Region | None = cleaned.get("district")
+    after: int | None = cleaned.get("after")
+    context: dict[str, Any] = {"form": form, "query": query, "district": district, "is_first": after is None}
     region: Region | None = None
-    region_id = request.GET.get("region", "")
-    if region_id.isdigit():
-        region = Region.objects.filter(pk=int(region_id)).first()
-    if region is None:
-        roots = list(region_roots())
-        # A deployment for one city starts one level down: the city is the only root.
-        if len(roots) == 1:
-            region = roots[0]
+    if query:
+        context["regions"] = region_search(query) if after is None else []
+        context["page"] = station_page(within=None, query=query, district=district, after=after)
+    else:
+        region_id = request.GET.get("region", "")
+        if region_id.isdigit():
+            region = Region.objects.filter(pk=int(region_id)).first()
+        if region is None:
+            roots = list(region_roots())
+            # A deployment for one city starts one level down: the city is the only root.
+            if len(roots) == 1:
+                region = roots[0]
+            else:
+                context["children"] = roots
+        if region is not None:
+            context.update(region=region, breadcrumb=region_breadcrumb(region), children=list(region_children(region)))
+        if region is not None or district is not None:
+            context["page"] = station_page(within=region, district=district, after=after)
+    page: StationPage | None = context.get("page")
+    if page is not None and page.next_after is not None:
+        params = request.GET.copy()
+        params["after"] = str(page.next_after)
+        context["next_query"] = params.urlencode()
+    first = request.GET.copy()
+    first.pop("after", None)
+    context["first_query"] = first.urlencode()
+    response = render(request, "public/home.html", context)
+    if chosen_now:
+        if district is not None:
+            response.set_cookie(
+                DISTRICT_COOKIE,
+                str(district.pk),
+                max_age=DISTRICT_COOKIE_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
         else:
-            context["children"] = roots
-    if region is not None:
-        stations = stations_in_region(region)
-        context.update(
-            region=region,
-            breadcrumb=region_breadcrumb(region),
-            children=list(region_children(region)),
-            stations=stations[:STATION_LIST_LIMIT],
-            more_stations=len(stations) > STATION_LIST_LIMIT,
-        )
-    return render(request, "public/home.html", context)
+            response.delete_cookie(DISTRICT_COOKIE, samesite="Lax")
+    patch_vary_headers(response, ("Cookie",))
+    return response
 
 
 def _station_or_404(pk: int) -> Station:

@@ -53,6 +53,14 @@
       });
     });
 
+    // The finder's "my district": choosing one shows the list at once (the search button does
+    // the same without JavaScript).
+    each("select[data-autosubmit]", function (select) {
+      select.addEventListener("change", function () {
+        if (select.form) { select.form.submit(); }
+      });
+    });
+
     // Poster page: a print button.
     each("[data-print]", function (button) {
       button.addEventListener("click", function () { window.print(); });

@@ -141,7 +141,7 @@ def test_voter_finds_a_station_suggests_looks_up_and_rates_on_a_phone(
     shoot("finder-township")
     phone.fill("input[name=q]", "鼓东")
     with phone.expect_navigation():
-        phone.locator("form.search button[type=submit]").click()
+        phone.locator("form[role=search] button[type=submit]").click()
     phone.get_by_role("link", name=world.station_a.name).click()
     expect(phone.locator("h1")).to_have_text(world.station_a.name)
     expect(phone.locator(".shifts").last).to_contain_text("陈明代表")  # on duty next week
