@@ -10,7 +10,7 @@ from pathlib import Path
 
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
 from liaison.env import env_bool, env_database, env_int, env_list, env_str, env_url
 
@@ -162,9 +162,6 @@ AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 # --- I18n -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-# Django's forms end each label with gettext(":"), which its Chinese catalogue leaves as the
-# ASCII colon ("类别:"); naming the msgid here puts it in ours, as the full-width "：".
-gettext_noop(":")
 # django-filter's empty choice reads like the other filters' "不限", not "---------".
 FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("Any")
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -1084,3 +1084,14 @@ def test_a_pending_extension_reads_awaiting_approval_not_awaiting_sending(client
     text = page_text(client.get("/admin/suggestions/extensionrequest/"))
     assert "待审批" in text
     assert "待发送" not in text
+
+
+def test_an_over_long_note_is_refused_in_plain_chinese(client: Client, cast: Cast) -> None:
+    s, _t = build(cast, "in_progress")
+    login(client, cast, "committee_staff")
+    before = snapshot(s)
+    response = act(client, s, "supervise", {"note": "催" * 2001})
+    assert response.status_code == 400
+    assert "最多 2000 字，现在有 2001 字，请删减后再提交。" in page_text(response)
+    assert "确保该变量" not in page_text(response)
+    assert snapshot(s) == before
