@@ -135,7 +135,7 @@ QUEUES: tuple[Queue, ...] = (
         "committee_overdue",
         _("Overdue"),
         COMMITTEE,
-        _("Not acknowledged or not answered in time."),
+        _("Not acknowledged or not answered in time, whenever received."),
         lambda s, t: _region_q(s) & _overdue_q(t),
         urgent=True,
     ),

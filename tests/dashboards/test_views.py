@@ -174,3 +174,15 @@ def test_period_links_round_trip() -> None:
         form = DashboardForm(data={k: str(v) for k, v in DashboardForm.initial_for(period).items()})
         assert form.is_valid()
         assert form.period_value == period
+
+
+def test_the_overdue_figure_says_why_it_differs_from_the_start_pages_queue(
+    client: Client, committee_staff: User
+) -> None:
+    client.force_login(committee_staff)
+    page = client.get("/dashboards/").content.decode()
+    assert "本期登记，含交办前环节" in page
+    assert 'id="definition-overdue"' in page
+    assert "两处数字可能不同" in page
+    home = client.get("/").content.decode()
+    assert "不论何时登记" in home
