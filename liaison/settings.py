@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "captcha",
     "axes",
     "csp",
+    "simple_history",
     "accounts",
     "stations",
     "representatives",
@@ -68,10 +69,14 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Who made a change to reference data, for its history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "liaison.rest.ApiErrorMiddleware",
 ]
 
 ROOT_URLCONF = "liaison.urls"
+# Reference data's history is a record: it is read in the admin, never "reverted" from it.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 WSGI_APPLICATION = "liaison.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
