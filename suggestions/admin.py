@@ -16,10 +16,12 @@ from suggestions.models import (
     Attachment,
     CalendarYear,
     Category,
+    ExportLog,
     ExtensionRequest,
     HandlingUnit,
     HandlingUnitContact,
     HolidayOverride,
+    RetentionRun,
     Suggestion,
     SuggestionEvent,
 )
@@ -299,3 +301,35 @@ def _report(model_admin: admin.ModelAdmin[Any], request: HttpRequest, moved: int
             )
             % {"count": moved},
         )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """A log: read in the admin, written only by the code that does the work."""
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(ReadOnlyAdmin):
+    """Every export: who, when, which filters, how many rows, the voters' data full or masked."""
+
+    list_display = ["created_at", "user_label", "roles", "kind", "query", "row_count", "personal_data"]
+    list_filter = ["kind", "personal_data"]
+    search_fields = ["user_label", "query"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    """The runs of the retention rule (manage.py anonymise_closed, or the beat entry)."""
+
+    list_display = ["started_at", "years", "cutoff", "dry_run", "cases", "visits", "attachments", "trigger"]
+    list_filter = ["dry_run"]

@@ -17,7 +17,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.selectors import user_scope
 from liaison import fragments
 from stations.models import Region, VisitChannel
@@ -47,6 +47,7 @@ from suggestions.models import (
     Assignment,
     AssignmentRole,
     Attachment,
+    ExportKind,
     FeedbackVia,
     HandlingUnit,
     Rating,
@@ -57,6 +58,7 @@ from suggestions.models import (
     SupervisionLevel,
     Urgency,
 )
+from suggestions.personal_data import export_log_list, export_log_record
 from suggestions.public import BoardCase, board_preview
 from suggestions.queues import Queue, queue_get, queue_suggestions
 from suggestions.selectors import case_file, event_data_for, personal_data_visible, suggestion_get, suggestion_list
@@ -442,7 +444,16 @@ def suggestion_export(request: HttpRequest) -> HttpResponseBase:
         )
         return redirect(f"{reverse('suggestions:list')}?{request.GET.urlencode()}")
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
-    suggestions_workbook(qs=qs, out=handle)
+    exported = suggestions_workbook(
+        qs=qs, out=handle, personal=lambda s: personal_data_visible(user=request.user, suggestion=s)
+    )
+    export_log_record(
+        user=request.user,
+        kind=ExportKind.SUGGESTIONS,
+        query=request.GET.urlencode(),
+        row_count=exported.rows,
+        personal_data=exported.personal_data,
+    )
     handle.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"suggestions-{queue.code if queue else 'list'}-{stamp}.xlsx"
@@ -452,6 +463,29 @@ def suggestion_export(request: HttpRequest) -> HttpResponseBase:
         filename=name,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+EXPORT_LOG_PAGE = 100
+
+
+@login_required
+@require_GET
+def export_log_view(request: HttpRequest) -> HttpResponse:
+    """Administrators read who exported what (the same rows as the admin's export log)."""
+    if not user_scope(request.user).is_admin:
+        raise PermissionDenied
+    entries = export_log_list(user=request.user)
+    before = _positive_int(request.GET.get("before"))
+    if before is not None:
+        entries = entries.filter(pk__lt=before)
+    rows = list(entries.order_by("-id")[: EXPORT_LOG_PAGE + 1])
+    more = len(rows) > EXPORT_LOG_PAGE
+    rows = rows[:EXPORT_LOG_PAGE]
+    for row in rows:
+        labels = [str(Role(code).label) for code in row.roles.split(",") if code in Role.values]
+        row.role_labels = "、".join(labels)  # type: ignore[attr-defined]
+    context = {"entries": rows, "next_before": rows[-1].pk if more and rows else None}
+    return render(request, "suggestions/export_log.html", context)
 
 
 # --- The suggestion page -------------------------------------------------------------
