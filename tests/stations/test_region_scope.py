@@ -48,7 +48,7 @@ def test_a_region_outside_the_area_is_refused_and_nothing_saved(world: World, st
         "/visits/new/", visit_data(world, {"title": "路灯不亮", "region": str(world.town_b.pk)})
     )
     assert response.status_code == 400
-    assert "选择" in html.unescape(response.content.decode())  # the row says to choose a region of the area
+    assert "请选择联络站辖区内的区域" in html.unescape(response.content.decode())
     nothing_saved()
 
 
@@ -64,8 +64,7 @@ def test_staff_of_two_stations_cannot_place_one_stations_suggestion_in_the_other
     )
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
-    assert "瀛洲街道" in page
-    assert "联络站" in page
+    assert "“瀛洲街道”不在鼓东街道代表联络站的辖区内" in page
     assert VoterVisit.objects.count() == 0
     nothing_saved()
 

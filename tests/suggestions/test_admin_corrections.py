@@ -68,6 +68,7 @@ def test_an_admin_correction_is_on_the_timeline_with_old_and_new_values(cast: Ca
     # Committee staff of the district read the change in full on the suggestion's page.
     committee = admin_client(cast.users["committee_staff"])  # type: ignore[arg-type]
     text = page_text(committee, f"/suggestions/{suggestion.tracking_code}/")
+    assert "管理员更正登记信息" in text
     assert "13812345678 → 13900001111" in text
     assert "小区路灯不亮 → 小区路灯长期不亮" in text
     assert "选民来电更正手机号" in text
@@ -103,9 +104,7 @@ def test_a_correction_without_a_reason_is_refused_and_nothing_changes(cast: Cast
     data.update(title="改过的标题", reason="")
     response = client.post(f"/admin/suggestions/suggestion/{suggestion.pk}/change/", data)
     assert response.status_code == 200
-    assert "Say why the record is corrected" in response.content.decode() or "说明更正的原因" in html.unescape(
-        response.content.decode()
-    )
+    assert "请说明更正的原因" in html.unescape(response.content.decode())
     row = Suggestion.objects.get(pk=suggestion.pk)
     assert (row.title, row.version) == (suggestion.title, suggestion.version)
     assert corrections(suggestion) == []
@@ -144,9 +143,7 @@ def test_consent_cannot_be_removed_while_the_whole_case_is_published(cast: Cast,
     data["reason"] = "选民撤回同意"
     response = client.post(f"/admin/suggestions/suggestion/{suggestion.pk}/change/", data)
     assert response.status_code == 200
-    assert "withdraw the publication" in response.content.decode() or "撤销公示" in html.unescape(
-        response.content.decode()
-    )
+    assert "请先撤销公示，再取消选民的同意" in html.unescape(response.content.decode())
     assert Suggestion.objects.get(pk=suggestion.pk).consent_to_publish is True
     assert corrections(suggestion) == []
 

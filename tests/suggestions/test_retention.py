@@ -54,7 +54,32 @@ def figures() -> list[tuple[Any, ...]]:
 
 
 def facts(pk: int) -> dict[str, Any]:
-    keep = ["state", "closed_at", "created_at", "replied_at", "feedback_at", "rating", "first_rating", "rep_rating", "reply_category", "answers", "answers_on_time", "answers_with_due", "answers_timed", "answer_working_days", "acks_with_due", "acks_on_time", "region", "category", "station", "lead_unit", "channel", "urgency", "rehandle_count", "is_published"]
+    keep = [
+        "state",
+        "closed_at",
+        "created_at",
+        "replied_at",
+        "feedback_at",
+        "rating",
+        "first_rating",
+        "rep_rating",
+        "reply_category",
+        "answers",
+        "answers_on_time",
+        "answers_with_due",
+        "answers_timed",
+        "answer_working_days",
+        "acks_with_due",
+        "acks_on_time",
+        "region",
+        "category",
+        "station",
+        "lead_unit",
+        "channel",
+        "urgency",
+        "rehandle_count",
+        "is_published",
+    ]
     return {name: getattr(Suggestion.objects.get(pk=pk), name) for name in keep}
 
 
