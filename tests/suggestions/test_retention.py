@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.forms.models import model_to_dict
+from django.test import Client
 
 from dashboards.models import DailyStats
 from dashboards.services import stats_rebuild
@@ -205,6 +207,11 @@ def test_an_old_closed_case_loses_the_voter_and_keeps_its_figures(
     assert {pk: everything(Suggestion, pk) for pk in untouched} == untouched
     assert facts(old_case.pk) == facts_before
     assert figures() == figures_before
+    page = Client()
+    page.force_login(cast.users["committee_staff"])  # type: ignore[arg-type]
+    text = html.unescape(page.get(f"/suggestions/{old_case.tracking_code}/").content.decode())
+    assert "选民个人信息已于" in text
+    assert "13900001111" not in text
     [run] = RetentionRun.objects.all()
     assert (run.years, run.cases, run.visits, run.attachments, run.dry_run) == (5, 2, 1, 1, False)
 
