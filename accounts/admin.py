@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Membership, User
 
@@ -23,7 +24,7 @@ class UserAdmin(BaseUserAdmin[User]):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin[Membership]):
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "role", "station", "unit", "region"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__display_name", "station__name", "unit__name", "region__name"]

@@ -83,7 +83,16 @@ def _build(request: HttpRequest) -> list[NavGroup]:
     for role, items in by_role.items():
         groups.append(NavGroup(ROLE_LABELS.get(role, role), tuple(items)))
     if scope.is_admin:
-        groups.append(NavGroup(_("Administration"), (NavItem(reverse("admin:index"), _("Administration")),)))
+        export_log = reverse("suggestions:export_log")
+        groups.append(
+            NavGroup(
+                _("Administration"),
+                (
+                    NavItem(reverse("admin:index"), _("Administration")),
+                    NavItem(export_log, _("Export log"), current=path == export_log),
+                ),
+            )
+        )
     return groups
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class User(AbstractUser):
@@ -63,6 +64,8 @@ class Membership(models.Model):
         related_name="memberships",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Who changed what and when, shown in the admin (django-simple-history).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membership")

@@ -67,6 +67,17 @@ def _slice_sheet(book: Workbook, title: str, first: str, slices: Sequence[Slice]
     sheet.column_dimensions["A"].width = 24
 
 
+def dashboard_rows(board: Dashboard) -> int:
+    """The rows of the workbook's tables (the summary sheet aside), for the export log."""
+    return (
+        len(board.categories)
+        + len(board.channels)
+        + len(board.trend)
+        + len(board.children or [])
+        + len(board.overdue_units)
+    )
+
+
 def dashboard_workbook(board: Dashboard) -> bytes:
     t = board.totals
     book = Workbook()

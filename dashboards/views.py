@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from dashboards.charts import dashboard_charts
-from dashboards.exports import dashboard_workbook
+from dashboards.exports import dashboard_rows, dashboard_workbook
 from dashboards.forms import DashboardForm
 from dashboards.selectors import (
     MSG_NO_DASHBOARD,
@@ -28,6 +28,8 @@ from dashboards.selectors import (
 )
 from stations.models import Region
 from suggestions.errors import WorkflowError
+from suggestions.models import ExportKind, ExportPersonalData
+from suggestions.personal_data import export_log_record
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -136,6 +138,15 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     board = resolved.board
     key = board.subject.region.code if board.subject.region else "stations"
     name = f"dashboard-{key}-{board.period.start:%Y%m%d}-{board.period.end:%Y%m%d}.xlsx"
-    response = HttpResponse(dashboard_workbook(board), content_type=XLSX)
+    workbook = dashboard_workbook(board)
+    # Figures, no voter's data; written down all the same, like every export.
+    export_log_record(
+        user=request.user,
+        kind=ExportKind.DASHBOARD,
+        query=request.GET.urlencode(),
+        row_count=dashboard_rows(board),
+        personal_data=ExportPersonalData.NONE,
+    )
+    response = HttpResponse(workbook, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

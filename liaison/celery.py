@@ -24,7 +24,7 @@ app.autodiscover_tasks()
 def beat_schedule() -> dict[str, dict[str, Any]]:
     from django.conf import settings
 
-    return {
+    schedule: dict[str, dict[str, Any]] = {
         "deadline-sweep": {
             "task": "notifications.tasks.reminders_sweep",
             "schedule": dt.timedelta(minutes=settings.SWEEP_INTERVAL_MINUTES),
@@ -50,6 +50,13 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "schedule": crontab(hour=2, minute=30),
         },
     }
+    if settings.RETENTION_YEARS:
+        # Off by default: removing voters' data is a decision the operator takes (RETENTION_YEARS).
+        schedule["retention"] = {
+            "task": "suggestions.tasks.anonymise_closed",
+            "schedule": crontab(hour=settings.RETENTION_HOUR, minute=15),
+        }
+    return schedule
 
 
 @app.on_after_configure.connect

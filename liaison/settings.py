@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "captcha",
     "axes",
     "csp",
+    "simple_history",
     "accounts",
     "stations",
     "representatives",
@@ -69,11 +70,15 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Who made a change to reference data, for its history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "liaison.rest.ApiErrorMiddleware",
     "liaison.middleware.SignedInNoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "liaison.urls"
+# Reference data's history is a record: it is read in the admin, never "reverted" from it.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 WSGI_APPLICATION = "liaison.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
@@ -193,6 +198,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Largest suggestion list exported to Excel in one request; narrower filters export more.
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 100_000, minimum=1)
+# Retention (README, "Personal data"): cases closed more than this many years ago are
+# anonymised nightly by beat; 0 (the default) leaves the beat entry out.
+RETENTION_YEARS = env_int("RETENTION_YEARS", 0, minimum=0)
+RETENTION_HOUR = env_int("RETENTION_HOUR", 3, minimum=0)
 
 # --- E-mail and SMS ---------------------------------------------------------
 EMAIL_BACKEND = env_str(

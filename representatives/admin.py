@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from representatives.models import Activity, DutyShift, Mandate, Representative
 
@@ -12,7 +13,7 @@ class MandateInline(admin.TabularInline[Mandate, Any]):
 
 
 @admin.register(Representative)
-class RepresentativeAdmin(admin.ModelAdmin[Representative]):
+class RepresentativeAdmin(SimpleHistoryAdmin):
     list_display = ["name", "gender", "phone", "occupation", "is_active"]
     list_filter = ["mandates__level", "is_active"]
     search_fields = ["name", "phone", "occupation"]
@@ -30,10 +31,21 @@ class DutyShiftAdmin(admin.ModelAdmin[DutyShift]):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin[Activity]):
+class ActivityAdmin(SimpleHistoryAdmin):
     list_display = ["title", "representative", "kind", "date", "hours"]
     list_filter = ["kind"]
     search_fields = ["title", "representative__name"]
     date_hierarchy = "date"
     autocomplete_fields = ["representative", "station"]
     list_select_related = ["representative"]
+
+
+@admin.register(Mandate)
+class MandateAdmin(SimpleHistoryAdmin):
+    """Seats, also edited inline on the representative; listed here for their history."""
+
+    list_display = ["representative", "level", "region", "term"]
+    list_filter = ["level"]
+    search_fields = ["representative__name", "region__name"]
+    autocomplete_fields = ["representative", "region"]
+    list_select_related = ["representative", "region"]

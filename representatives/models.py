@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class CongressLevel(models.TextChoices):
@@ -43,6 +44,8 @@ class Representative(models.Model):
         related_name="representatives",
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The stations too: they decide where a representative may record field work.
+    history = HistoricalRecords(m2m_fields=[stations])
 
     class Meta:
         verbose_name = _("representative")
@@ -72,6 +75,7 @@ class Mandate(models.Model):
     )
     term = models.CharField(_("term"), max_length=32, blank=True)
     constituency = models.CharField(_("constituency"), max_length=128, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("mandate")
@@ -153,6 +157,8 @@ class Activity(models.Model):
         related_name="activities",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Who changed what and when, shown in the admin (django-simple-history).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("activity record")

@@ -1,10 +1,11 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from stations.models import Region, Station, StationFeature, VoterVisit
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin[Region]):
+class RegionAdmin(SimpleHistoryAdmin):
     list_display = ["name", "code", "level", "parent", "path"]
     list_filter = ["level"]
     search_fields = ["name", "code"]
@@ -18,7 +19,7 @@ class StationFeatureAdmin(admin.ModelAdmin[StationFeature]):
 
 
 @admin.register(Station)
-class StationAdmin(admin.ModelAdmin[Station]):
+class StationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "region", "star_rating", "phone", "is_active"]
     list_filter = ["kind", "star_rating", "is_active", "features"]
     search_fields = ["name", "address", "region__name"]

@@ -89,6 +89,13 @@ class SuggestionEntryForm(forms.Form):
     )
     category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    region = forms.TypedChoiceField(
+        label=_("Region of the problem"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Leave as it is when the problem lies in the station's own region."),
+    )
     address = forms.CharField(label=_("Where the problem is"), required=False, max_length=255)
     submitter_name = forms.CharField(label=_("Voter's name"), required=False, max_length=64)
     submitter_phone = PhoneField(label=_("Voter's phone"), required=False)
@@ -103,10 +110,14 @@ class SuggestionEntryForm(forms.Form):
         *args: Any,
         category_choices: list[tuple[int, str]] | None = None,
         representative_choices: list[tuple[int, str]] | None = None,
+        region_choices: list[tuple[int, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         # Choices come evaluated once for the whole formset, not one query per row.
         super().__init__(*args, **kwargs)
+        region: forms.TypedChoiceField = self.fields["region"]  # type: ignore[assignment]
+        region.choices = [("", _("The station's own region")), *(region_choices or [])]
+        region.error_messages["invalid_choice"] = _("Choose a region in the station's area.")
         category: forms.TypedChoiceField = self.fields["category"]  # type: ignore[assignment]
         rep: forms.TypedChoiceField = self.fields["representative"]  # type: ignore[assignment]
         category.choices = [("", _("Not sorted yet")), *(category_choices or [])]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class RegionLevel(models.TextChoices):
@@ -33,6 +34,8 @@ class Region(models.Model):
     )
     path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
+    # Who changed what and when, shown in the admin (django-simple-history).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("region")
@@ -108,6 +111,8 @@ class Station(models.Model):
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Who changed what and when, shown in the admin (django-simple-history).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("liaison station")
@@ -164,6 +169,8 @@ class VoterVisit(models.Model):
     place = models.CharField(_("place"), max_length=255, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set by the retention run when its notes and place were masked (suggestions.retention).
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("voter visit")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.selectors import user_scope
 from representatives.models import Representative
-from stations.models import FIELD_WORK_CHANNELS, Station, VisitChannel, VoterVisit
+from stations.models import FIELD_WORK_CHANNELS, Region, Station, VisitChannel, VoterVisit
 from suggestions.errors import WorkflowError
 from suggestions.models import Category, Suggestion
 
@@ -27,6 +27,8 @@ class SuggestionEntry(TypedDict, total=False):
     content: str
     category: Category | None
     urgency: str
+    # Where the problem is, when not in the station's own region; it must lie in the station's area.
+    region: Region | None
     address: str
     submitter_name: str
     submitter_phone: str
@@ -131,7 +133,7 @@ def _record_entry(
         actor=actor,
         title=entry["title"].strip(),
         content=(entry.get("content") or "").strip() or entry["title"].strip(),
-        region=station.region,
+        region=entry.get("region") or station.region,
         station=station,
         visit=visit,
         category=entry.get("category"),

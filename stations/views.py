@@ -21,8 +21,8 @@ from accounts.models import User
 from accounts.selectors import user_scope
 from representatives.models import Representative
 from stations.forms import BaseSuggestionEntryFormSet, SuggestionEntryFormSet, VisitForm
-from stations.models import Station, VisitChannel, VoterVisit
-from stations.selectors import station_list, visit_list
+from stations.models import Region, Station, VisitChannel, VoterVisit
+from stations.selectors import recording_region_choices, station_list, visit_list
 from stations.services import SuggestionEntry, visit_record
 from suggestions.errors import WorkflowError
 from suggestions.models import Category
@@ -44,6 +44,8 @@ def _own_stations(user: User) -> QuerySet[Station]:
 def _entries(cleaned: list[dict[str, Any]]) -> list[SuggestionEntry]:
     category_ids = {row["category"] for row in cleaned if row.get("category")}
     rep_ids = {row["representative"] for row in cleaned if row.get("representative")}
+    region_ids = {row["region"] for row in cleaned if row.get("region")}
+    regions = Region.objects.in_bulk(region_ids) if region_ids else {}
     categories = Category.objects.in_bulk(category_ids) if category_ids else {}
     reps = Representative.objects.in_bulk(rep_ids) if rep_ids else {}
     return [
@@ -52,6 +54,7 @@ def _entries(cleaned: list[dict[str, Any]]) -> list[SuggestionEntry]:
             content=row.get("content", ""),
             category=categories.get(row["category"]) if row.get("category") else None,
             urgency=row.get("urgency") or "normal",
+            region=regions.get(row["region"]) if row.get("region") else None,
             address=row.get("address", ""),
             submitter_name=row.get("submitter_name", ""),
             submitter_phone=row.get("submitter_phone", ""),
@@ -108,6 +111,7 @@ def visit_entry(
     form_kwargs = {
         "category_choices": list(Category.objects.filter(is_active=True).values_list("pk", "name")),
         "representative_choices": list(representatives.values_list("pk", "name")),
+        "region_choices": recording_region_choices(stations=stations),
     }
     refusal = None
     status = 200

@@ -63,7 +63,14 @@ from suggestions.models import (
     SuggestionEvent,
     Urgency,
 )
-from suggestions.selectors import CaseFile, case_file, suggestion_get, suggestion_list
+from suggestions.selectors import (
+    CaseFile,
+    case_file,
+    event_data_for,
+    personal_data_visible,
+    suggestion_get,
+    suggestion_list,
+)
 from suggestions.tracking import tracking_code_normalize
 
 TRACKING_CODE_REGEX = r"[0-9A-Za-z\-]{1,20}"
@@ -1110,7 +1117,11 @@ class SuggestionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[S
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def events(self, request: Request, code: str | None = None) -> Response:
         suggestion = self.get_object()
-        events = SuggestionEvent.objects.filter(suggestion=suggestion).order_by("created_at", "id")
+        events = list(SuggestionEvent.objects.filter(suggestion=suggestion).order_by("created_at", "id"))
+        # A correction's old and new values of the voter's data, masked for units and representatives.
+        personal = personal_data_visible(user=request.user, suggestion=suggestion)
+        for event in events:
+            event.data = event_data_for(event=event, personal=personal)
         return Response(SuggestionEventSerializer(events, many=True).data)
 
     def perform_workflow_action(self, request: Request, spec: WorkflowAction) -> Response:

@@ -4,12 +4,16 @@ The workbook is written in openpyxl's write-only mode, row by row from a server-
 iterator, so memory stays flat however long the list. Every text cell is stored as
 text: one that starts like a formula (= + - @) also gets Excel's "quote prefix", so a
 voter's words can never become a formula, not even after someone edits the cell.
+
+Rows a viewer may not see the voter's data of (handling units, representatives) go out
+masked (`masked`); the view writes one `ExportLog` row for every export.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.db.models import QuerySet
@@ -22,7 +26,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from suggestions.models import State, Suggestion
+from suggestions.masking import mask_name, mask_phone, mask_reply, mask_text
+from suggestions.models import ExportPersonalData, State, Suggestion
 from suggestions.tracking import tracking_code_display
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -87,8 +92,37 @@ def text_cell(sheet: Worksheet, value: Any) -> WriteOnlyCell:
     return cell
 
 
-def suggestions_workbook(*, qs: QuerySet[Suggestion], out: IO[bytes], chunk_size: int = 2000) -> int:
-    """Write the rows of `qs` (already scoped and filtered) to `out`; returns the number of rows."""
+def masked(s: Suggestion) -> Suggestion:
+    """The row as a viewer without the right to the voter's data exports it: the name as 张**,
+    the phone as 138****5678, no e-mail or address, and the voter's name and every phone or
+    ID number masked inside the title, the content and the reply (a unit's landline stays)."""
+    names = (s.submitter_name,)
+    s.title = mask_text(s.title, names=names)
+    s.content = mask_text(s.content, names=names)
+    s.reply_text = mask_reply(s.reply_text, submitter_name=s.submitter_name, submitter_phone=s.submitter_phone)
+    s.submitter_name = mask_name(s.submitter_name)
+    s.submitter_phone = mask_phone(s.submitter_phone)
+    s.submitter_email = ""
+    s.submitter_address = "***" if s.submitter_address else ""
+    return s
+
+
+@dataclass
+class Exported:
+    rows: int
+    personal_data: ExportPersonalData
+
+
+def suggestions_workbook(
+    *,
+    qs: QuerySet[Suggestion],
+    out: IO[bytes],
+    personal: Callable[[Suggestion], bool] = lambda s: True,
+    chunk_size: int = 2000,
+) -> Exported:
+    """Write the rows of `qs` (already scoped and filtered) to `out`, each row's voter data in
+    full only where `personal(row)` says so (suggestions.selectors.personal_data_visible);
+    returns the number of rows and how the voters' data went out."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=gettext("Suggestions"))
     for index, (_label, width, _value) in enumerate(COLUMNS, start=1):
@@ -102,13 +136,23 @@ def suggestions_workbook(*, qs: QuerySet[Suggestion], out: IO[bytes], chunk_size
         header.append(cell)
     sheet.append(header)
     today = timezone.localdate()
-    count = 0
+    count = full = 0
     rows = qs.select_related("category", "region", "station", "lead_unit", "representative").order_by("-id")
     for suggestion in rows.iterator(chunk_size=chunk_size):
+        if personal(suggestion):
+            full += 1
+        else:
+            suggestion = masked(suggestion)
         sheet.append([text_cell(sheet, value(suggestion, today)) for _label, _width, value in COLUMNS])
         count += 1
     book.save(out)
-    return count
+    if not count:
+        how = ExportPersonalData.NONE
+    elif full == count:
+        how = ExportPersonalData.FULL
+    else:
+        how = ExportPersonalData.MASKED if not full else ExportPersonalData.PARTLY_MASKED
+    return Exported(rows=count, personal_data=how)
 
 
 def _column_letter(index: int) -> str:

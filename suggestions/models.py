@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from stations.models import VisitChannel
 
@@ -23,6 +24,8 @@ class Category(models.Model):
     description = models.CharField(_("description"), max_length=255, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # Who changed what and when, shown in the admin (django-simple-history).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("category")
@@ -54,6 +57,8 @@ class HandlingUnit(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Who changed what and when, shown in the admin (django-simple-history).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("handling unit")
@@ -83,6 +88,8 @@ class HandlingUnitContact(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Who changed what and when, shown in the admin (django-simple-history).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("unit contact")
@@ -341,6 +348,9 @@ class Suggestion(models.Model):
 
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set by the retention run (suggestions.retention) when the voter's data was removed; it
+    # also makes the run idempotent: an anonymised case is never read again.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("suggestion")
@@ -830,3 +840,76 @@ class FollowUpReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.suggestion_id} {self.reported_at:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Personal data: the export log and the retention runs (README, "Personal data 个人信息")
+# ---------------------------------------------------------------------------------------------
+
+
+class ExportKind(models.TextChoices):
+    SUGGESTIONS = "suggestions", _("Suggestion list")
+    DASHBOARD = "dashboard", _("Dashboard figures")
+
+
+class ExportPersonalData(models.TextChoices):
+    FULL = "full", _("In full")
+    MASKED = "masked", _("Masked")
+    PARTLY_MASKED = "partly_masked", _("Partly masked")
+    NONE = "none", _("None")
+
+
+class ExportLog(models.Model):
+    """One export out of the portal: who, when, with which filters, how many rows, and how
+    the voters' personal data went out. Written by the export itself; never changed."""
+
+    kind = models.CharField(_("export"), max_length=16, choices=ExportKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("exported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept beside the user: the log still says who it was after the account is gone.
+    user_label = models.CharField(_("user"), max_length=160, blank=True)
+    roles = models.CharField(_("roles"), max_length=128, blank=True)
+    query = models.TextField(_("filters (query string)"), blank=True)
+    row_count = models.PositiveIntegerField(_("rows"))
+    personal_data = models.CharField(_("voters' personal data"), max_length=16, choices=ExportPersonalData.choices)
+    created_at = models.DateTimeField(_("exported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("export log entry")
+        verbose_name_plural = _("export log")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at"], name="export_log_time_idx"),
+            models.Index(fields=["user", "-created_at"], name="export_log_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_label} {self.kind} {self.row_count}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention rule (manage.py anonymise_closed, or the beat entry)."""
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    years = models.PositiveSmallIntegerField(_("closed for more than (years)"))
+    cutoff = models.DateTimeField(_("closed before"))
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    cases = models.PositiveIntegerField(_("cases anonymised"), default=0)
+    visits = models.PositiveIntegerField(_("visits anonymised"), default=0)
+    attachments = models.PositiveIntegerField(_("attachments removed"), default=0)
+    trigger = models.CharField(_("started by"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d} {self.cases}"

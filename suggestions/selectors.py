@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import user_scope
+from suggestions.masking import mask_name, mask_phone, mask_text
 from suggestions.models import (
     Assignment,
     Attachment,
@@ -21,6 +24,7 @@ from suggestions.models import (
     Reply,
     ReplyCategory,
     Suggestion,
+    SuggestionEvent,
 )
 
 
@@ -45,6 +49,51 @@ def suggestion_scope_q(*, user: User | AnonymousUser) -> Q:
     if scope.representative_id is not None:
         q |= Q(representative_id=scope.representative_id)
     return q
+
+
+def personal_data_visible(*, user: User | AnonymousUser, suggestion: Suggestion) -> bool:
+    """Whether this viewer gets the voter's name, phone, e-mail and address in full in an
+    export or in the timeline's corrections (README, "Personal data 个人信息").
+
+    In full: administrators, staff of the suggestion's station (they call the voter back) and
+    committee staff of its region. Masked: handling units and representatives, who work on
+    the case from its page and need no list of voters' numbers. Reads no rows (the region is
+    selected with the suggestion).
+    """
+    scope = user_scope(user)
+    if scope.is_admin:
+        return True
+    if suggestion.station_id is not None and suggestion.station_id in scope.station_ids:
+        return True
+    return bool(scope.region_paths) and scope.covers_region_path(suggestion.region.path)
+
+
+# The voter's data among a correction's old and new values, and how each is masked.
+_PERSONAL_MASKS: dict[str, Callable[[str], str]] = {
+    "submitter_name": mask_name,
+    "submitter_phone": mask_phone,
+    "submitter_email": lambda value: mask_text(value),
+    "submitter_address": lambda value: "***" if value else "",
+}
+
+
+def event_data_for(*, event: SuggestionEvent, personal: bool) -> dict[str, Any]:
+    """An event's data as this viewer may read it: a correction's old and new values of the
+    voter's name, phone, e-mail and address are masked unless `personal` (personal_data_visible)."""
+    data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
+    if personal or event.action != "suggestion.corrected":
+        return data
+    changes = []
+    for change in data.get("changes") or []:
+        mask = _PERSONAL_MASKS.get(str(change.get("field")))
+        if mask is not None:
+            change = {
+                **change,
+                "old": mask(str(change.get("old") or "")),
+                "new": mask(str(change.get("new") or "")),
+            }
+        changes.append(change)
+    return {**data, "changes": changes}
 
 
 def suggestion_list(*, user: User | AnonymousUser) -> QuerySet[Suggestion]:

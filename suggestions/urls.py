@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.suggestion_list_view, name="list"),
     path("export.xlsx", views.suggestion_export, name="export"),
     path("options/<str:field>/", views.filter_options, name="filter_options"),
+    path("export-log/", views.export_log_view, name="export_log"),
     path("<str:code>/", views.suggestion_detail, name="detail"),
     path("<str:code>/form/", views.suggestion_print, name="print"),
     path("<str:code>/attachments/<int:pk>/", views.suggestion_attachment, name="attachment"),

@@ -17,6 +17,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
@@ -30,10 +31,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.selectors import user_scope
 from liaison import fragments
-from stations.models import Region
+from stations.models import Region, VisitChannel
 from stations.selectors import station_list
 from suggestions import workflow
 from suggestions.deadlines import basis_description
@@ -46,6 +47,7 @@ from suggestions.models import (
     Assignment,
     AssignmentRole,
     Attachment,
+    ExportKind,
     FeedbackVia,
     HandlingUnit,
     Rating,
@@ -54,10 +56,19 @@ from suggestions.models import (
     Suggestion,
     SuggestionEvent,
     SupervisionLevel,
+    Urgency,
 )
+from suggestions.personal_data import export_log_list, export_log_record
 from suggestions.public import BoardCase, board_preview
 from suggestions.queues import Queue, queue_get, queue_suggestions, queues_for
-from suggestions.selectors import case_file, suggestion_get, suggestion_list, suggestion_visible
+from suggestions.selectors import (
+    case_file,
+    event_data_for,
+    personal_data_visible,
+    suggestion_get,
+    suggestion_list,
+    suggestion_visible,
+)
 from suggestions.signals import FILTER_FORM
 from suggestions.tracking import tracking_code_display
 
@@ -106,6 +117,7 @@ EVENT_LABELS: dict[str, str | Promise] = {
     "suggestion.published": pgettext_lazy("timeline", "Published"),
     "suggestion.publication_withdrawn": pgettext_lazy("timeline", "Publication withdrawn"),
     "suggestion.deadline_recalculated": pgettext_lazy("timeline", "Deadline recalculated"),
+    "suggestion.corrected": pgettext_lazy("timeline", "Record corrected by an administrator"),
 }
 
 DEADLINE_FIELDS: tuple[tuple[str, str | Promise], ...] = (
@@ -145,11 +157,26 @@ def _day(value: object) -> str:
     return str(value)[:10] if isinstance(value, str) and value else ""
 
 
-def event_details(event: SuggestionEvent) -> list[str]:
+def _corrected_value(name: str, value: object) -> str:
+    """A corrected field's old or new value as the timeline shows it."""
+    if isinstance(value, dict):
+        value = value.get("name")
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    choices = {"urgency": Urgency, "channel": VisitChannel}.get(name)
+    if choices is not None:
+        return _choice(choices, value) or str(value)
+    return str(value)
+
+
+def event_details(event: SuggestionEvent, *, personal: bool = True) -> list[str]:
     """The facts an event recorded in its data, as short sentences for the timeline: which
     units and deadlines a hand-over set, the supervision level, an extension's days and
-    decision, the round of an answer or a rating. Unknown or missing keys are left out."""
-    data: dict[str, Any] = event.data if isinstance(event.data, dict) else {}
+    decision, the round of an answer or a rating, a correction's old and new values (the
+    voter's data masked unless `personal`). Unknown or missing keys are left out."""
+    data: dict[str, Any] = event_data_for(event=event, personal=personal)
     action = event.action
     lines: list[str] = []
 
@@ -220,6 +247,20 @@ def event_details(event: SuggestionEvent) -> list[str]:
             add(_("A revised opinion"))
         if data.get("late"):
             add(_("Late"))
+    elif action == "suggestion.corrected":
+        for change in data.get("changes") or []:
+            name = str(change.get("field") or "")
+            try:
+                model_field = Suggestion._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            field_label = str(getattr(model_field, "verbose_name", name))
+            add(
+                _("%(field)s: %(old)s → %(new)s"),
+                field=field_label,
+                old=_corrected_value(name, change.get("old")),
+                new=_corrected_value(name, change.get("new")),
+            )
     elif action == "suggestion.follow_up_reported":
         if data.get("solved"):
             add(_("The problem is solved"))
@@ -410,7 +451,16 @@ def suggestion_export(request: HttpRequest) -> HttpResponseBase:
         )
         return redirect(f"{reverse('suggestions:list')}?{request.GET.urlencode()}")
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
-    suggestions_workbook(qs=qs, out=handle)
+    exported = suggestions_workbook(
+        qs=qs, out=handle, personal=lambda s: personal_data_visible(user=request.user, suggestion=s)
+    )
+    export_log_record(
+        user=request.user,
+        kind=ExportKind.SUGGESTIONS,
+        query=request.GET.urlencode(),
+        row_count=exported.rows,
+        personal_data=exported.personal_data,
+    )
     handle.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"suggestions-{queue.code if queue else 'list'}-{stamp}.xlsx"
@@ -420,6 +470,29 @@ def suggestion_export(request: HttpRequest) -> HttpResponseBase:
         filename=name,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+EXPORT_LOG_PAGE = 100
+
+
+@login_required
+@require_GET
+def export_log_view(request: HttpRequest) -> HttpResponse:
+    """Administrators read who exported what (the same rows as the admin's export log)."""
+    if not user_scope(request.user).is_admin:
+        raise PermissionDenied
+    entries = export_log_list(user=request.user)
+    before = _positive_int(request.GET.get("before"))
+    if before is not None:
+        entries = entries.filter(pk__lt=before)
+    rows = list(entries.order_by("-id")[: EXPORT_LOG_PAGE + 1])
+    more = len(rows) > EXPORT_LOG_PAGE
+    rows = rows[:EXPORT_LOG_PAGE]
+    for row in rows:
+        labels = [str(Role(code).label) for code in row.roles.split(",") if code in Role.values]
+        row.role_labels = "、".join(labels)  # type: ignore[attr-defined]
+    context = {"entries": rows, "next_before": rows[-1].pk if more and rows else None}
+    return render(request, "suggestions/export_log.html", context)
 
 
 # --- The suggestion page -------------------------------------------------------------
@@ -518,9 +591,10 @@ def _detail_context(request: HttpRequest, suggestion: Suggestion) -> dict[str, A
         .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
         .order_by("created_at", "id")
     )
+    personal = personal_data_visible(user=request.user, suggestion=suggestion)
     for event in events:
         event.label = EVENT_LABELS.get(event.action, event.action)  # type: ignore[attr-defined]
-        event.details = event_details(event)  # type: ignore[attr-defined]
+        event.details = event_details(event, personal=personal)  # type: ignore[attr-defined]
     assignments = list(
         Assignment.objects.filter(suggestion=suggestion).select_related("unit").order_by("-is_active", "role", "id")
     )

@@ -33,6 +33,7 @@ import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -41,7 +42,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -52,6 +53,7 @@ from accounts.selectors import Scope, user_scope
 from notifications.services import outbox_enqueue
 from representatives.models import Representative
 from stations.models import FIELD_WORK_CHANNELS, Region, Station, VisitChannel, VoterVisit
+from stations.selectors import recording_region_allowed
 from suggestions.casefile import FACT_FIELDS, case_facts_refresh
 from suggestions.deadlines import (
     SOURCE_MANUAL,
@@ -188,6 +190,11 @@ MSG_NOT_ALLOWED = _("You may not do this on this suggestion.")
 MSG_INVALID_STATE = _("This action is not possible while the suggestion is “%(state)s”.")
 MSG_STALE = _("Someone else changed this suggestion in the meantime. Reload the page and try again.")
 MSG_REQUIRED = _("This field is required.")
+MSG_REGION_OUT_OF_SCOPE = _(
+    "“%(region)s” lies outside %(station)s's area: a station records suggestions in its own region "
+    "and the regions below it, where its committee sees them."
+)
+MSG_REGION_OUT_OF_COMMITTEE = _("“%(region)s” lies outside your region.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -338,6 +345,21 @@ def _event(
         note=note,
         data=data or {},
         is_public=public,
+    )
+
+
+def _check_region(actor: User, station: Station | None, region: Region) -> None:
+    """Refuse a region the actor may not place a suggestion of `station` in (`region_out_of_scope`)."""
+    if not region.path:
+        region = Region.objects.get(pk=region.pk)
+    if recording_region_allowed(user=actor, station=station, region=region):
+        return
+    if station is None:
+        message = MSG_REGION_OUT_OF_COMMITTEE % {"region": region.name}
+    else:
+        message = MSG_REGION_OUT_OF_SCOPE % {"region": region.name, "station": station.name}
+    raise WorkflowError(
+        "region_out_of_scope", message, status=400, fields={"region": [str(message)]}, data={"region": region.code}
     )
 
 
@@ -617,6 +639,8 @@ def suggestion_record(
         submitter_address=submitter_address,
         address=address,
     )
+    if actor is not None:
+        _check_region(actor, station, region)
     row = Suggestion(
         title=title,
         content=content,
@@ -697,6 +721,8 @@ def suggestion_sort(
         errors["urgency"] = [str(_("Choose a valid urgency."))]
     if errors:
         raise _fields_error(errors)
+    if region is not None and region.pk != row.region_id:
+        _check_region(actor, row.station, region)
     from_state = row.state
     if merge_into is not None:
         target = (
@@ -1873,6 +1899,158 @@ def suggestion_withdraw_publication(
         ctx, "suggestion.publication_withdrawn", from_state=row.state, note=reason, public=True, data={"scope": scope}
     )
     _publication_changed()
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Corrections outside the workflow (the admin site)
+# ---------------------------------------------------------------------------------------------
+
+# What an administrator may correct by hand: the facts as recorded. Everything else (state,
+# route, units, deadlines, replies, ratings, publication, the case facts) belongs to the
+# workflow and is read-only in the admin.
+CORRECTABLE_FIELDS: tuple[str, ...] = (
+    "title",
+    "content",
+    "category",
+    "urgency",
+    "region",
+    "address",
+    "latitude",
+    "longitude",
+    "station",
+    "visit",
+    "representative",
+    "channel",
+    "submitter_name",
+    "submitter_phone",
+    "submitter_email",
+    "submitter_address",
+    "consent_to_publish",
+)
+# The voter's own data: the timeline shows its old and new values masked to viewers who
+# may not see it in full (suggestions.selectors.personal_data_visible).
+PERSONAL_FIELDS = frozenset({"submitter_name", "submitter_phone", "submitter_email", "submitter_address"})
+MSG_CONSENT_PUBLISHED = _(
+    "The whole case is on the public board with the voter's consent: withdraw the publication "
+    "before removing the consent."
+)
+
+
+def _stored(value: object) -> object:
+    """A value as the correction event keeps it: a related row by its name (and id), a
+    decimal as text, the rest as it is."""
+    if isinstance(value, models.Model):
+        return {"id": value.pk, "name": str(value)}
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def suggestion_correction_check(*, suggestion: Suggestion, changes: dict[str, Any]) -> None:
+    """Refuse a correction that the database or the workflow's rules would not accept, with
+    the field it concerns; nothing is read under lock and nothing is written."""
+    unknown = sorted(set(changes) - set(CORRECTABLE_FIELDS))
+    if unknown:
+        raise _fail(
+            "not_correctable",
+            _("This is kept by the workflow and cannot be corrected here: %(fields)s.")
+            % {"fields": ", ".join(unknown)},
+            unknown[0],
+        )
+    merged = {name: changes.get(name, getattr(suggestion, name)) for name in CORRECTABLE_FIELDS}
+    try:
+        _validate_record(
+            title=_text(merged["title"]),
+            content=_text(merged["content"]),
+            region=merged["region"],
+            station=merged["station"],
+            visit=merged["visit"],
+            category=None,  # a retired category stays on the cases that have it
+            urgency=merged["urgency"],
+            channel=merged["channel"],
+            submitter_name=_text(merged["submitter_name"]),
+            submitter_phone=_text(merged["submitter_phone"]),
+            submitter_email=_text(merged["submitter_email"]),
+            submitter_address=_text(merged["submitter_address"]),
+            address=_text(merged["address"]),
+        )
+    except WorkflowError as error:
+        if "station" not in changes:
+            # A station retired since the case was recorded is no reason to refuse another correction.
+            error.fields.pop("station", None)
+        if error.fields:
+            raise
+    if (
+        "consent_to_publish" in changes
+        and not changes["consent_to_publish"]
+        and suggestion.is_published
+        and suggestion.publication_scope != PublicationScope.FACTS
+    ):
+        raise _fail("consent_published", MSG_CONSENT_PUBLISHED, "consent_to_publish", status=409)
+
+
+@transaction.atomic
+def suggestion_correct(
+    *,
+    suggestion: Suggestion,
+    actor: User,
+    changes: dict[str, Any],
+    reason: str,
+    expected_version: int | None = None,
+) -> Suggestion:
+    """An administrator corrects what was recorded (the admin site's change form).
+
+    Only `CORRECTABLE_FIELDS`, by a user with the admin's change permission, with a reason;
+    the row is locked and written on its version like any action, and one event
+    `suggestion.corrected` (not shown to the voter) keeps every changed field's old and new
+    value. A correction that changes nothing writes nothing.
+    """
+    person = _person(actor)
+    if person is None or not person.has_perm("suggestions.change_suggestion"):
+        raise WorkflowError("not_allowed", MSG_NOT_ALLOWED, status=403)
+    reason = _text(reason)
+    if not reason:
+        raise _fail(
+            "reason_required", _("Say why the record is corrected; the reason stays on the timeline."), "reason"
+        )
+    try:
+        row = Suggestion.objects.select_for_update(of=("self",)).select_related("region").get(pk=suggestion.pk)
+    except Suggestion.DoesNotExist:
+        raise WorkflowError("not_found", MSG_NOT_FOUND, status=404) from None
+    now = timezone.now()
+    ctx = _Ctx(
+        row=row, actor=person, scope=_scope(person), parties=_ADMIN_PARTIES, now=now, today=timezone.localdate(now)
+    )
+    _check_version(ctx, expected_version)
+    changes = {name: (_text(value) if isinstance(value, str) else value) for name, value in changes.items()}
+    suggestion_correction_check(suggestion=row, changes=changes)
+    changed: list[dict[str, Any]] = []
+    fields: list[str] = []
+    for name in CORRECTABLE_FIELDS:
+        if name not in changes:
+            continue
+        old = getattr(row, name)
+        new = changes[name]
+        old_key = old.pk if isinstance(old, models.Model) else old
+        new_key = new.pk if isinstance(new, models.Model) else new
+        if old_key == new_key:
+            continue
+        changed.append({"field": name, "old": _stored(old), "new": _stored(new)})
+        setattr(row, name, new)
+        fields.append(name)
+    if not changed:
+        return row
+    if "region" in fields:
+        row.city_id, row.county_id = city_and_county(row.region)
+        fields += ["city", "county"]
+    if "submitter_phone" in fields:
+        row.submitter_phone_last4 = "".join(ch for ch in row.submitter_phone if ch.isdigit())[-4:]
+        fields.append("submitter_phone_last4")
+    _save(ctx, *fields)
+    _event(ctx, "suggestion.corrected", from_state=row.state, note=reason, data={"changes": changed})
+    if row.is_published:
+        _publication_changed()
     return row
 
 

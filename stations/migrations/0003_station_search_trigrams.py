@@ -33,7 +33,7 @@ def drop(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stations", "0001_initial"),
+        ("stations", "0002_history_and_anonymised"),
     ]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
