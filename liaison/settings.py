@@ -11,7 +11,7 @@ from pathlib import Path
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from liaison.env import env_bool, env_database, env_int, env_list, env_str, env_url
+from liaison.env import env_bool, env_database, env_float, env_int, env_list, env_str, env_url
 
 # Lets generic admin/queryset classes be subscripted at run time, as the type checker wants.
 django_stubs_ext.monkeypatch()
@@ -107,8 +107,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ----------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", "", schemes={"redis", "rediss", "unix"})
+# Short socket timeouts: an unreachable Redis costs a request at most this long, and then the
+# process counts and caches locally for CACHE_FALLBACK_SECONDS before trying Redis again
+# (liaison/cache.py; README, Operations).
+CACHE_CONNECT_TIMEOUT = env_float("CACHE_CONNECT_TIMEOUT", 0.5, minimum=0.01)
+CACHE_SOCKET_TIMEOUT = env_float("CACHE_SOCKET_TIMEOUT", 0.5, minimum=0.01)
+CACHE_FALLBACK_SECONDS = env_float("CACHE_FALLBACK_SECONDS", 5, minimum=0.1)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "liaison.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "liaison.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": CACHE_CONNECT_TIMEOUT,
+                "SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+                "FALLBACK_SECONDS": CACHE_FALLBACK_SECONDS,
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
