@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from django.db import close_old_connections, connection
 from django.utils import timezone
@@ -30,3 +31,19 @@ def heartbeat_record(name: str) -> None:
     finally:
         if own_connection:
             connection.close()
+
+
+_writers: dict[str, threading.Thread] = {}
+_writers_lock = threading.Lock()
+
+
+def heartbeat_soon(name: str) -> None:
+    """Record the heartbeat in a short-lived thread: a database that does not answer must not
+    stall the Celery loop that calls this (a stalled loop calls it no more, which is the point)."""
+    with _writers_lock:
+        running = _writers.get(name)
+        if running is not None and running.is_alive():
+            return  # the previous write still waits for the database
+        thread = threading.Thread(target=heartbeat_record, args=(name,), name=f"heartbeat-{name}", daemon=True)
+        _writers[name] = thread
+    thread.start()

@@ -11,6 +11,7 @@ HEALTH_HEARTBEAT_SECONDS from their own loop, for the health check.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from typing import Any
 
@@ -20,6 +21,7 @@ from celery.schedules import crontab
 from celery.signals import celeryd_init, setup_logging, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
+logger = logging.getLogger(__name__)
 
 app = Celery("liaison")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -76,11 +78,11 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
     def start(self, parent: Any) -> None:
         from django.conf import settings
 
-        from health.services import WORKER_PREFIX, heartbeat_record
+        from health.services import WORKER_PREFIX, heartbeat_soon
 
         name = f"{WORKER_PREFIX}{parent.hostname}"
-        heartbeat_record(name)
-        self.tref = parent.timer.call_repeatedly(settings.HEALTH_HEARTBEAT_SECONDS, heartbeat_record, (name,))
+        heartbeat_soon(name)
+        self.tref = parent.timer.call_repeatedly(settings.HEALTH_HEARTBEAT_SECONDS, heartbeat_soon, (name,))
 
     def stop(self, parent: Any) -> None:
         if self.tref is not None:
@@ -103,12 +105,12 @@ class HeartbeatScheduler(PersistentScheduler):
 
         from django.conf import settings
 
-        from health.services import BEAT, heartbeat_record
+        from health.services import BEAT, heartbeat_soon
 
         interval: float = super().tick(*args, **kwargs)
         now = time.monotonic()
         if now >= self._next_heartbeat:
-            heartbeat_record(BEAT)
+            heartbeat_soon(BEAT)
             self._next_heartbeat = now + settings.HEALTH_HEARTBEAT_SECONDS
         return min(interval, max(self._next_heartbeat - now, 0.1))
 
@@ -124,6 +126,7 @@ def _worker_transport_options(conf: Any = None, **kwargs: Any) -> None:
         conf.broker_transport_options = {
             key: value for key, value in conf.broker_transport_options.items() if key != "max_retries"
         }
+        logger.info("Broker connection: retried without limit in this worker.")
 
 
 @setup_logging.connect

@@ -223,6 +223,7 @@ def test_the_worker_survives_a_broker_outage_and_nothing_written_meanwhile_is_lo
     assert worker.alive()
     assert worker.process.pid == pid
     assert "Unrecoverable error" not in worker.text()
+    assert "Broker connection: retried without limit in this worker." in worker.text()
     wait_until(lambda: health(probe)[0] == 200, timeout=30, what="/health/ to be 200 again", log=worker.log)
     status, body = health(probe)
     assert body["checks"]["worker"]["alive"] == 1
