@@ -11,4 +11,5 @@ RUN pip install . && DEBUG=1 python manage.py collectstatic --noinput && DEBUG=1
 RUN mkdir -p /app/media && chown -R liaison /app/media
 USER liaison
 EXPOSE 8000
-CMD ["gunicorn", "liaison.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "liaison.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-", \
+     "--access-logformat", "%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\" %({x-request-id}o)s"]

@@ -12,7 +12,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
-from liaison.env import env_bool, env_database, env_int, env_list, env_str, env_url
+from liaison.env import env_bool, env_database, env_float, env_int, env_list, env_str, env_url
 
 # Lets generic admin/queryset classes be subscripted at run time, as the type checker wants.
 django_stubs_ext.monkeypatch()
@@ -55,9 +55,14 @@ INSTALLED_APPS = [
     "open311",
     "voters",
     "dashboards",
+    "health",
 ]
 
 MIDDLEWARE = [
+    "liaison.logs.RequestIdMiddleware",
+    # Load balancers and containers probe /healthz and /health/ by address: answered before the
+    # host check and the HTTPS redirect (they show no data and use no host).
+    "health.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,8 +119,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ----------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", "", schemes={"redis", "rediss", "unix"})
+# Short socket timeouts: an unreachable Redis costs a request at most this long, and then the
+# process counts and caches locally for CACHE_FALLBACK_SECONDS before trying Redis again
+# (liaison/cache.py; README, Operations).
+CACHE_CONNECT_TIMEOUT = env_float("CACHE_CONNECT_TIMEOUT", 0.5, minimum=0.01)
+CACHE_SOCKET_TIMEOUT = env_float("CACHE_SOCKET_TIMEOUT", 0.5, minimum=0.01)
+CACHE_FALLBACK_SECONDS = env_float("CACHE_FALLBACK_SECONDS", 5, minimum=0.1)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "liaison.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "liaison.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": CACHE_CONNECT_TIMEOUT,
+                "SOCKET_TIMEOUT": CACHE_SOCKET_TIMEOUT,
+                "FALLBACK_SECONDS": CACHE_FALLBACK_SECONDS,
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -129,8 +150,33 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
+# A lost broker is retried for ever, at start and while running: the worker waits for Redis
+# instead of exiting. The bounded retries below keep a web request that enqueues from hanging on a
+# dead broker (the outbox relay re-sends); the worker drops them at start (liaison/celery.py).
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 4, minimum=0.1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+    # Redis has no AMQP heartbeats: redis-py pings an idle connection before reuse instead, and
+    # the socket timeouts turn a silent (not refused) Redis into an error that is retried.
+    "health_check_interval": 10,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+    "socket_keepalive": True,
+}
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 10
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+CELERY_REDIS_RETRY_ON_TIMEOUT = True
+CELERY_REDIS_BACKEND_HEALTH_CHECK_INTERVAL = 10
+# Beat's scheduler also writes beat's heartbeat for the health check (health/).
+CELERY_BEAT_SCHEDULER = "liaison.celery:HeartbeatScheduler"
 CELERY_TIMEZONE = "Asia/Shanghai"
 SWEEP_INTERVAL_MINUTES = env_int("SWEEP_INTERVAL_MINUTES", 15, minimum=1)
 # How often the dashboards' daily summary is brought up to date (dashboards.tasks).
@@ -141,6 +187,11 @@ NOTIFY_RELAY_AFTER_SECONDS = env_int("NOTIFY_RELAY_AFTER_SECONDS", 60, minimum=0
 NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 120, minimum=1)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
 NOTIFY_RETRY_SECONDS = env_int("NOTIFY_RETRY_SECONDS", 60, minimum=1)
+# Health (/health/, manage.py health): worker and beat write a heartbeat this often, and one
+# older than HEALTH_STALE_SECONDS counts as dead; the broker check waits this long at most.
+HEALTH_HEARTBEAT_SECONDS = env_int("HEALTH_HEARTBEAT_SECONDS", 30, minimum=1)
+HEALTH_STALE_SECONDS = env_int("HEALTH_STALE_SECONDS", 300, minimum=HEALTH_HEARTBEAT_SECONDS + 1)
+HEALTH_BROKER_TIMEOUT = env_float("HEALTH_BROKER_TIMEOUT", 2, minimum=0.1)
 DIGEST_HOUR = env_int("DIGEST_HOUR", 8, minimum=0)
 if DIGEST_HOUR > 23:
     raise ImproperlyConfigured(f"Environment variable DIGEST_HOUR must be an hour from 0 to 23, got {DIGEST_HOUR}.")
@@ -341,10 +392,21 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Every line carries the request's id (liaison/logs.py); LOG_FORMAT=json writes JSON lines.
+LOG_FORMAT = env_str("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"Environment variable LOG_FORMAT must be text or json, got {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "liaison.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "liaison.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

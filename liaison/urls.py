@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from health.views import health
 from liaison.views import healthz
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("representatives/", include("representatives.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("health/", health, name="health"),
     path("api/v1/", include("liaison.api")),
     path("open311/", include("open311.urls")),
 ]

@@ -51,7 +51,7 @@ _PERSONA = {
 
 def clear_throttles() -> None:
     """Forget every throttle counter (they live in the cache, Redis under test), and nothing else."""
-    backend: Any = cache._cache if hasattr(cache, "_cache") else None  # RedisCache's client wrapper
+    backend: Any = getattr(cache, "client", None)  # django-redis's client
     if backend is not None and hasattr(backend, "get_client"):
         client = backend.get_client(write=True)
         keys = list(client.scan_iter(match="*throttle_*"))

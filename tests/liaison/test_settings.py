@@ -88,7 +88,7 @@ def test_every_environment_variable_is_documented_in_env_example() -> None:
 
     used: set[str] = set()
     for path in [*ROOT.glob("liaison/*.py"), *ROOT.glob("*/settings.py")]:
-        used |= set(re.findall(r'env_(?:str|bool|int|list|database|url)\(\s*"([A-Z0-9_]+)"', path.read_text()))
+        used |= set(re.findall(r'env_(?:str|bool|int|float|list|database|url)\(\s*"([A-Z0-9_]+)"', path.read_text()))
     documented = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert used, "no settings read from the environment?"
     assert used - documented == set()
