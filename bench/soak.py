@@ -244,8 +244,9 @@ def run(
     manage(["seed_demo", "--volume", str(args.suggestions)], env)
     log(f"soak: {args.suggestions:,} suggestions generated in {time.perf_counter() - started:.0f} s")
     spec_file = workdir / "specs.json"
-    # Writers take one suggestion about every 2 s each; a few hundred per kind outlast the run.
-    writes = max(40, duration // 4)
+    # Two writers take one suggestion about every 2 s each, the kinds in turn: about one write
+    # per kind every 2 s, so duration / 2 per kind (and a margin) outlast the run.
+    writes = duration // 2 + 30
     only = ",".join([READS, VOTERS, *WRITES])
     command = [str(BIN / "python"), "-m", "bench.prepare", "--out", str(spec_file), "--reads", "300"]
     prepared = subprocess.run(

@@ -102,7 +102,7 @@ class Writer(_Soaker):
     """Committee and unit staff handing over and replying, each suggestion once."""
 
     weight = 1
-    wait_time = between(0.4, 0.8)
+    wait_time = between(1.5, 2.5)
 
     @task
     def write(self) -> None:
