@@ -359,6 +359,8 @@ PUBLIC_SUBMIT_PER_IP_PER_HOUR = env_int("PUBLIC_SUBMIT_PER_IP_PER_HOUR", 10, min
 PUBLIC_SUBMIT_PER_PHONE_PER_DAY = env_int("PUBLIC_SUBMIT_PER_PHONE_PER_DAY", 5, minimum=1)
 PUBLIC_LOOKUP_PER_CODE_PER_HOUR = env_int("PUBLIC_LOOKUP_PER_CODE_PER_HOUR", 5, minimum=1)
 PUBLIC_LOOKUP_PER_IP_PER_HOUR = env_int("PUBLIC_LOOKUP_PER_IP_PER_HOUR", 30, minimum=1)
+# One code tried from many addresses: guessing its phone digits; 0 turns this count off.
+PUBLIC_LOOKUP_PER_CODE_ALL_PER_HOUR = env_int("PUBLIC_LOOKUP_PER_CODE_ALL_PER_HOUR", 100, minimum=0)
 
 # Benchmark floor endpoints under /_bench/ (bench/urls.py); only `make bench` turns them on.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)
