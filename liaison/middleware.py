@@ -42,7 +42,8 @@ class RejectNulMiddleware:
     GeoReport's error format under /open311/. A cookie holding one is dropped, as if not sent
     (the session and CSRF cookies are looked up in the database or compared).
 
-    JSON bodies are left to the API's serializers, which refuse NUL in text already.
+    Bodies under /api/ and /open311/ are left to them: the API's serializers refuse NUL in text,
+    Open311 refuses it in its parameters.
     Integers past bigint need nothing here: Django answers "no match" for them.
     """
 
@@ -68,7 +69,13 @@ class RejectNulMiddleware:
                 return ""
         queries = [request.GET]
         content_type = request.content_type or ""
-        if request.method == "POST" and content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+        # The API and Open311 read their own bodies (and answer a body they cannot read in their
+        # own format); pages' forms are read here as CSRF's check would read them next.
+        if (
+            request.method == "POST"
+            and content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}
+            and not request.path.startswith(("/api/", "/open311/"))
+        ):
             queries.append(request.POST)
         for query in queries:
             for key, values in query.lists():
