@@ -4,6 +4,7 @@ site's layout, fitting the screen, with a way back that works; staff get theirs 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
@@ -61,3 +62,22 @@ def test_staff_get_the_staff_layout(live_server: object, page: Page, world: Worl
     expect(page.locator("h1")).to_have_text("页面不存在")
     expect(page.locator(".topbar")).to_be_visible()
     expect(page.get_by_role("link", name="返回我的工作台")).to_be_visible()
+
+
+def test_the_lockout_page_fits_a_phone_and_says_whom_to_call(
+    live_server: object, page: Page, artifacts: Path, world: World, settings: Any
+) -> None:
+    settings.AXES_ENABLED = True
+    settings.LOGIN_FAILURES_PER_ADDRESS = 2
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    for name in ("guess-one", "guess-two"):
+        page.goto(f"{live_server}/accounts/login/")
+        page.fill("#id_username", name)
+        page.fill("#id_password", "nope")
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("登录已暂时锁定")
+    expect(page.locator("main")).to_contain_text("1 小时")
+    expect(page.locator("main")).to_contain_text("请联系本级人大常委会信息化管理员")
+    assert page_width(page) <= PHONE
+    page.screenshot(path=str(artifacts / "login-locked-390.png"), full_page=True)
