@@ -84,6 +84,14 @@ def test_a_bug_is_a_chinese_500_and_still_logged(world: World, caplog: pytest.Lo
     assert any("a bug in a page" in str(record.exc_info) for record in caplog.records)
 
 
+def test_the_500_page_needs_no_database(world: World, django_assert_num_queries: Any) -> None:
+    """Drawn without context processors: it shows when the database is what failed."""
+    client = Client(raise_request_exception=False)
+    with django_assert_num_queries(0):
+        response = client.get("/s/_boom/")
+    _voter_layout(_page(response, 500, "系统出现问题"))
+
+
 def test_a_stale_form_is_a_chinese_csrf_page(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
     html = _page(client.post("/accounts/login/", {"username": "a", "password": "b"}), 403, "页面已过期")
