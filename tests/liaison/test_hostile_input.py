@@ -311,6 +311,13 @@ class ReadingQueryDict(QueryDict):
         self._note(str(key))
         return super().__contains__(key)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ReadingQueryDict:
+        # request.GET.copy() (a view adding defaults) still notes what is read into the same set.
+        result: ReadingQueryDict = super().__deepcopy__(memo)
+        if hasattr(self, "read"):
+            result.read = self.read  # type: ignore[attr-defined]
+        return result
+
 
 SEEN: list[ReadingQueryDict] = []
 
