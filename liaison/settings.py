@@ -6,6 +6,7 @@ portal runs embedded: SQLite in the project folder and Celery tasks run eagerly.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import django_stubs_ext
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "health.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "liaison.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "liaison.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,13 +209,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login lockout (accounts/lockout.py): a username tried from one address is locked after
+# AXES_FAILURE_LIMIT failures, an address after LOGIN_FAILURES_PER_ADDRESS failures over any
+# usernames; both for LOGIN_LOCKOUT_MINUTES after the last failure, before any password hashing.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10, minimum=1)
-AXES_COOLOFF_TIME = 1  # hours
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 60, minimum=1)
+# Whom a locked-out user should call, shown on the lockout page; blank: the standing committee's IT administrator.
+LOGIN_LOCKOUT_CONTACT = env_str("LOGIN_LOCKOUT_CONTACT", "")
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "accounts.lockout.LoginLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # Client address: only trust X-Forwarded-For when a proxy in front sets it.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+# The same address the voter site's limits count (IPv6 by its /64), behind TRUSTED_PROXY_COUNT proxies.
+AXES_CLIENT_IP_CALLABLE = "voters.net.client_key"
 
 # --- I18n -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -364,6 +376,8 @@ SPECTACULAR_SETTINGS = {
 # page, but staff could not work while Redis was down (tests/notifications/test_worker_e2e.py).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+# A form sent from a stale page gets a Chinese page in the site's layout, not Django's English one.
+CSRF_FAILURE_VIEW = "liaison.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -428,6 +442,8 @@ PUBLIC_SUBMIT_PER_IP_PER_HOUR = env_int("PUBLIC_SUBMIT_PER_IP_PER_HOUR", 10, min
 PUBLIC_SUBMIT_PER_PHONE_PER_DAY = env_int("PUBLIC_SUBMIT_PER_PHONE_PER_DAY", 5, minimum=1)
 PUBLIC_LOOKUP_PER_CODE_PER_HOUR = env_int("PUBLIC_LOOKUP_PER_CODE_PER_HOUR", 5, minimum=1)
 PUBLIC_LOOKUP_PER_IP_PER_HOUR = env_int("PUBLIC_LOOKUP_PER_IP_PER_HOUR", 30, minimum=1)
+# One code tried from many addresses: guessing its phone digits; 0 turns this count off.
+PUBLIC_LOOKUP_PER_CODE_ALL_PER_HOUR = env_int("PUBLIC_LOOKUP_PER_CODE_ALL_PER_HOUR", 100, minimum=0)
 
 # Benchmark floor endpoints under /_bench/ (bench/urls.py); only `make bench` turns them on.
 BENCH_ENDPOINTS = env_bool("BENCH_ENDPOINTS", False)

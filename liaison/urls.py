@@ -30,3 +30,9 @@ if settings.BENCH_ENDPOINTS:
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Chinese error pages in the layout of the site the visitor is on (liaison/errors.py).
+handler400 = "liaison.errors.bad_request"
+handler403 = "liaison.errors.permission_denied"
+handler404 = "liaison.errors.page_not_found"
+handler500 = "liaison.errors.server_error"

@@ -39,11 +39,6 @@ def status_key_read(*, key: str) -> str | None:
         return None
 
 
-def status_key_code(key: str) -> str:
-    """The tracking code part of a key, signed or not: what the lookup limit counts against."""
-    return key.rsplit(":", 1)[0]
-
-
 def status_key_url(*, tracking_code: str) -> str:
     """The absolute address the slip's QR code leads to."""
     path = reverse("public:status_key", kwargs={"key": status_key_make(tracking_code=tracking_code)})

@@ -29,14 +29,31 @@ def submit_limited(request: HttpRequest, *, phone: str) -> bool:
 
 
 def lookup_limited(request: HttpRequest, *, code: str) -> bool:
-    """A status lookup: counted per client address and per tracking code (as typed), hourly.
+    """A typed status lookup: counted per client address, per tracking code from that address,
+    and per tracking code over all addresses, hourly.
 
+    The per-code count is per (code, address) pair, so someone who knows a code and tries wrong
+    digits locks only themselves out, not the voter trying from their own phone. The count over
+    all addresses is much higher (PUBLIC_LOOKUP_PER_CODE_ALL_PER_HOUR): it stops guessing the
+    four digits from many addresses, and the printed slip's QR key gets past it (`key_limited`).
     Codes that do not exist are counted like real ones, so the limit says nothing about
     whether a code exists.
     """
-    by_ip = _hit(request, group="public.lookup.ip", value=client_key(request), rate=_rate("LOOKUP_PER_IP", "h"))
-    by_code = _hit(request, group="public.lookup.code", value=code, rate=_rate("LOOKUP_PER_CODE", "h"))
-    return by_ip or by_code
+    address = client_key(request)
+    by_ip = _hit(request, group="public.lookup.ip", value=address, rate=_rate("LOOKUP_PER_IP", "h"))
+    by_pair = _hit(request, group="public.lookup.code", value=f"{code}|{address}", rate=_rate("LOOKUP_PER_CODE", "h"))
+    ceiling = int(settings.PUBLIC_LOOKUP_PER_CODE_ALL_PER_HOUR)
+    by_code = bool(ceiling) and _hit(request, group="public.lookup.code_all", value=code, rate=f"{ceiling}/h")
+    return by_ip or by_pair or by_code
+
+
+def key_limited(request: HttpRequest, *, valid: bool) -> bool:
+    """The status page from a slip's QR key. A key we signed always opens its page, whatever
+    the lookups of its code or from this address, so its owner gets past someone trying their
+    code; keys that are not ours are counted per client address like typed lookups."""
+    if valid:
+        return False
+    return _hit(request, group="public.lookup.ip", value=client_key(request), rate=_rate("LOOKUP_PER_IP", "h"))
 
 
 def _rate(name: str, period: str) -> str:

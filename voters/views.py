@@ -28,11 +28,11 @@ from suggestions.public import (
     published_case,
     suggestion_lookup,
 )
-from suggestions.status_access import followed_case, status_key_code, suggestion_by_key
+from suggestions.status_access import followed_case, status_key_read, suggestion_by_key
 from suggestions.tracking import tracking_code_display
 from suggestions.workflow import feedback_link_get, suggestion_feedback
 from voters.forms import BoardFilterForm, LookupForm, RatingForm, StationSearchForm, SuggestionForm, phone_normalize
-from voters.limits import lookup_limited, submit_limited
+from voters.limits import key_limited, lookup_limited, submit_limited
 from voters.qr import public_url, qr_svg
 from voters.selectors import (
     StationPage,
@@ -316,7 +316,8 @@ def status(request: HttpRequest) -> HttpResponse:
     """Tracking code + last four digits of the phone → the public timeline.
 
     A wrong code and a wrong phone get the same page (the form is not echoed back) with
-    the same status; attempts are counted per client address and per code typed.
+    the same status; attempts are counted per client address and per code typed from that
+    address (`voters.limits.lookup_limited`).
     """
     if request.method != "POST":
         return render(request, "public/status.html", {"form": LookupForm()})
@@ -337,10 +338,12 @@ def status(request: HttpRequest) -> HttpResponse:
 def status_key(request: HttpRequest, key: str) -> HttpResponse:
     """The status page from the QR code of a printed slip: the signed key stands for the code
     and the phone digits (a voter recorded without a phone has none). A key that is not ours
-    gets the answer of a wrong code, and keys are counted like lookups."""
-    if lookup_limited(request, code=lookup_key(status_key_code(key)[:64])):
+    gets the answer of a wrong code. A valid key is never limited, so its owner gets past
+    anyone trying their code; keys that are not ours count against the address's lookups."""
+    valid = status_key_read(key=key) is not None
+    if key_limited(request, valid=valid):
         return render(request, "public/status.html", {"form": LookupForm(), "limited": True}, status=429)
-    found = suggestion_by_key(key=key)
+    found = suggestion_by_key(key=key) if valid else None
     if found is None:
         return render(request, "public/status.html", {"form": LookupForm(), "not_found": True})
     return _status_result(request, found)
