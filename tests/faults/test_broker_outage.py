@@ -29,6 +29,7 @@ from accounts.models import User
 from health.models import Heartbeat
 from liaison.celery import app as celery_app
 from notifications.models import Outbox, OutboxStatus
+from suggestions.tracking import tracking_code_display
 from tests.conftest import World
 from tests.notifications.smtp import Inbox, smtp_server
 from tests.notifications.test_worker_e2e import _reset_producers, act, all_dispatched, proposed, wait_until
@@ -198,7 +199,7 @@ def test_the_worker_survives_a_broker_outage_and_nothing_written_meanwhile_is_lo
     own_redis.start()  # the same port
     worker.wait_for(b"Connected to redis", count=2, what="the worker to reconnect", timeout=60)
     # Written while the broker was down: the relay delivers it, once.
-    subject_during = f"建议 {during.tracking_code} 已交办贵单位"
+    subject_during = f"建议 {tracking_code_display(during.tracking_code)} 已交办贵单位"
     wait_until(
         lambda: subject_during in subjects(box, "wang@unit-a.example.cn"),
         timeout=60,
@@ -207,7 +208,7 @@ def test_the_worker_survives_a_broker_outage_and_nothing_written_meanwhile_is_lo
     )
     # Written now: sent straight away through the broker.
     act(committee, after, "hand_over", {"lead_unit": world.unit_a.pk})
-    subject_after = f"建议 {after.tracking_code} 已交办贵单位"
+    subject_after = f"建议 {tracking_code_display(after.tracking_code)} 已交办贵单位"
     wait_until(
         lambda: subject_after in subjects(box, "wang@unit-a.example.cn"),
         timeout=30,

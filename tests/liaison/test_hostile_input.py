@@ -356,6 +356,9 @@ def _close(response: Any) -> Any:
 
 def _problem(response: Any) -> str:
     _close(response)
+    if response.status_code == 503 and b'"checks"' in response.content:
+        # /health/ reports the worker and beat missing (none runs in this test): a true answer.
+        return ""
     if response.status_code >= 500:
         return f"{response.status_code} {response.content[:200]!r}"
     if response.status_code != 400:
