@@ -250,6 +250,8 @@ def visit_correct(
         message = _("The visit cannot be in the future.")
         raise WorkflowError("visit_in_future", message, fields={"occurred_at": [str(message)]})
     place, notes = place.strip(), notes.strip()
+    if occurred_at.replace(second=0, microsecond=0) == row.occurred_at.replace(second=0, microsecond=0):
+        occurred_at = row.occurred_at  # the form shows minutes: the same minute is no correction
     visit_content_check(voters_received=voters_received, suggestions=row.suggestions.count(), notes=notes)
     reps = list(representatives)
     allowed = set(visit_representative_choices(station=row.station).values_list("pk", flat=True))

@@ -270,8 +270,11 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         visit = visit_list(user=user).get(pk=pk)
     except VoterVisit.DoesNotExist:
         raise Http404 from None
-    present = visit.representatives.all()
-    choices = (visit_representative_choices(station=visit.station) | present).distinct().order_by("name", "id")
+    present = list(visit.representatives.all())
+    # The station's representatives, and anyone recorded as present since then no longer its own.
+    choices = Representative.objects.filter(
+        Q(pk__in=visit_representative_choices(station=visit.station).values("pk")) | Q(pk__in=[r.pk for r in present])
+    ).order_by("name", "id")
     refusal = None
     status = 200
     if not visit_may_correct(user=user, visit=visit):
@@ -319,7 +322,7 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 "channel": visit.channel,
                 "occurred_at": timezone.localtime(visit.occurred_at).replace(second=0, microsecond=0),
                 "voters_received": visit.voters_received,
-                "representatives": list(present),
+                "representatives": present,
                 "place": visit.place,
                 "notes": visit.notes,
             },

@@ -57,9 +57,7 @@ def _resolve(queryset: QuerySet[Any], text: str) -> Model:
     if len(named) > 1:
         raise forms.ValidationError(MSG_AMBIGUOUS, code="ambiguous", params={"value": text})
     with_code = _WITH_CODE.match(text)
-    found: Model | None = (
-        queryset.filter(code=with_code["code"], name=with_code["name"]).first() if with_code else None
-    )
+    found: Model | None = queryset.filter(code=with_code["code"], name=with_code["name"]).first() if with_code else None
     if found is not None:
         return found
     raise forms.ValidationError(MSG_PICK, code="invalid_choice", params={"value": text[:64]})
