@@ -291,6 +291,15 @@ class CaseFileRoundSerializer(serializers.ModelSerializer[Reply]):
         read_only=True, help_text="The text of this round was overwritten before the case file existed."
     )
     replied_by = serializers.SerializerMethodField()
+    resolved_by: serializers.PrimaryKeyRelatedField[Representative] = serializers.PrimaryKeyRelatedField(
+        source="representative",
+        read_only=True,
+        allow_null=True,
+        help_text="On the spot: id of the station's representative who resolved it.",
+    )
+    resolved_by_name = serializers.CharField(
+        source="representative.name", read_only=True, allow_null=True, default=None
+    )
     attachments = serializers.SerializerMethodField(help_text="Ids of the files sent with this answer.")
     voter_rating = serializers.SerializerMethodField(help_text="选民评, or null while the voter has not rated.")
     representative_rating = serializers.SerializerMethodField(help_text="代表评, or null.")
@@ -302,6 +311,8 @@ class CaseFileRoundSerializer(serializers.ModelSerializer[Reply]):
             "unit",
             "unit_name",
             "resolved_on_spot",
+            "resolved_by",
+            "resolved_by_name",
             "category",
             "text",
             "text_lost",
