@@ -304,6 +304,8 @@ EXTENSION_DECISION_DAYS = env_int("EXTENSION_DECISION_DAYS", 2, minimum=1)
 # Overdue this many working days: the supervision level is raised automatically (催办, then 重点督办).
 SUPERVISE_URGE_AFTER_DAYS = env_int("SUPERVISE_URGE_AFTER_DAYS", 5, minimum=1)
 SUPERVISE_KEY_AFTER_DAYS = env_int("SUPERVISE_KEY_AFTER_DAYS", 10, minimum=SUPERVISE_URGE_AFTER_DAYS + 1)
+# Station staff may correct a logged visit for this many hours after logging it; then it is read-only.
+VISIT_EDIT_HOURS = env_int("VISIT_EDIT_HOURS", 72, minimum=0)
 
 # --- REST API ---------------------------------------------------------------
 REST_FRAMEWORK = {

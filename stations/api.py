@@ -139,7 +139,15 @@ class VisitCreateSerializer(serializers.Serializer[dict[str, Any]]):
     representatives = serializers.PrimaryKeyRelatedField(
         queryset=Representative.objects.filter(is_active=True), many=True, required=False, default=list
     )
-    voters_received = serializers.IntegerField(min_value=1, max_value=10000, default=1)
+    voters_received = serializers.IntegerField(
+        min_value=0,
+        max_value=10000,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Voters received; left out: 1 with suggestions, else 0. A visit with no voter, no suggestion "
+        "and no notes is refused (400 visit_empty).",
+    )
     place = serializers.CharField(required=False, allow_blank=True, default="", max_length=255)
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
     suggestions = VisitSuggestionInputSerializer(many=True, required=False, default=list)

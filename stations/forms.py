@@ -43,7 +43,14 @@ class VisitForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    voters_received = forms.IntegerField(label=_("Voters received"), min_value=1, max_value=10000, initial=1)
+    # No count filled in: a click on "save" must not log a visit of one voter that never was.
+    voters_received = forms.IntegerField(
+        label=_("Voters received"),
+        min_value=0,
+        max_value=10000,
+        required=False,
+        help_text=_("How many voters came; a visit records voters, a suggestion or a note."),
+    )
     place = forms.CharField(label=_("Place"), required=False, max_length=255)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -64,6 +71,38 @@ class VisitForm(forms.Form):
             first = stations.first()
             if first is not None:
                 self.initial.setdefault("station", first.pk)
+
+    def clean_occurred_at(self) -> dt.datetime:
+        value: dt.datetime = self.cleaned_data["occurred_at"]
+        if value > timezone.now() + CLOCK_TOLERANCE:
+            raise forms.ValidationError(_("The visit cannot be in the future."), code="visit_in_future")
+        return value
+
+
+class VisitCorrectionForm(forms.Form):
+    """A logged visit corrected by its station's staff (within VISIT_EDIT_HOURS)."""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=VisitChannel.choices)
+    occurred_at = forms.DateTimeField(
+        label=_("Time of visit"),
+        widget=DateTimeLocalInput(),
+        input_formats=VisitForm.base_fields["occurred_at"].input_formats,  # type: ignore[attr-defined]
+        error_messages={"invalid": _("Enter the date and time of the visit, for example 2025-03-20 09:30.")},
+    )
+    voters_received = forms.IntegerField(label=_("Voters received"), min_value=0, max_value=10000)
+    representatives = forms.ModelMultipleChoiceField(
+        label=_("Representatives present"),
+        queryset=Representative.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    place = forms.CharField(label=_("Place"), required=False, max_length=255)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, representatives: QuerySet[Representative], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reps: forms.ModelMultipleChoiceField[Representative] = self.fields["representatives"]  # type: ignore[assignment]
+        reps.queryset = representatives
 
     def clean_occurred_at(self) -> dt.datetime:
         value: dt.datetime = self.cleaned_data["occurred_at"]

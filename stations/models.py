@@ -183,3 +183,32 @@ class VoterVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.station} {self.occurred_at:%Y-%m-%d}"
+
+
+class VisitCorrection(models.Model):
+    """One correction of a logged visit by station staff, within VISIT_EDIT_HOURS of logging it:
+    who, when, and each changed field's old and new value ({"field", "old", "new"}, as shown)."""
+
+    visit = models.ForeignKey(
+        VoterVisit, verbose_name=_("voter visit"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("corrected by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("corrected by (as shown)"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("corrected at"), auto_now_add=True)
+    changes = models.JSONField(_("changes"), default=list)
+
+    class Meta:
+        verbose_name = _("visit correction")
+        verbose_name_plural = _("visit corrections")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["visit", "created_at"], name="visit_correction_visit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.visit_list_view, name="visit_list"),
     path("new/", views.visit_create, name="visit_create"),
     path("<int:pk>/", views.visit_detail, name="visit_detail"),
+    path("<int:pk>/edit/", views.visit_edit, name="visit_edit"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +22,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import User
 from accounts.selectors import user_scope
 from representatives.models import Representative
-from stations.forms import BaseSuggestionEntryFormSet, SuggestionEntryFormSet, VisitForm
-from stations.models import Region, Station, VisitChannel, VoterVisit
+from stations.forms import BaseSuggestionEntryFormSet, SuggestionEntryFormSet, VisitCorrectionForm, VisitForm
+from stations.models import Region, Station, VisitChannel, VisitCorrection, VoterVisit
 from stations.selectors import recording_region_choices, station_list, visit_list
-from stations.services import SuggestionEntry, visit_record
+from stations.services import (
+    MSG_VISIT_LOCKED,
+    SuggestionEntry,
+    visit_correct,
+    visit_correctable_until,
+    visit_may_correct,
+    visit_record,
+    visit_representative_choices,
+)
 from suggestions.errors import WorkflowError
 from suggestions.models import Category
 from suggestions.selectors import suggestion_list
@@ -181,7 +191,8 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if status_url
             else ""
         )
-    scope = user_scope(request.user)
+    user: User = request.user  # type: ignore[assignment]
+    scope = user_scope(user)
     if scope.station_ids or scope.is_admin:
         another_url = reverse("stations:visit_create")
     elif scope.field_station_ids:  # a representative back from the field
@@ -194,8 +205,139 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "representatives": list(visit.representatives.order_by("name")),
         "suggestions": suggestions,
         "status_url": status_url,
+        **_correction_context(user, visit),
     }
     return render(request, "stations/visit_detail.html", context)
+
+
+# How each corrected field is named in the log.
+CORRECTION_LABELS: dict[str, Any] = {
+    "channel": _("Channel"),
+    "occurred_at": _("Time of visit"),
+    "voters_received": _("Voters received"),
+    "representatives": _("Representatives present"),
+    "place": _("Place"),
+    "notes": _("Notes"),
+}
+
+
+def _shown(field: str, value: Any) -> str:
+    """A logged old or new value as the reader reads it."""
+    if value in (None, "", []):
+        return "—"
+    if field == "channel":
+        try:
+            return str(VisitChannel(value).label)
+        except ValueError:
+            return str(value)
+    if field == "occurred_at":
+        try:
+            return timezone.localtime(dt.datetime.fromisoformat(str(value))).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return str(value)
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def _correction_context(user: User, visit: VoterVisit) -> dict[str, Any]:
+    """The correction log of a visit, and whether (and until when) this user may correct it."""
+    log = []
+    for correction in VisitCorrection.objects.filter(visit=visit).select_related("actor").order_by("created_at", "id"):
+        lines = [
+            {
+                "label": CORRECTION_LABELS.get(str(c.get("field")), c.get("field")),
+                "old": _shown(str(c.get("field")), c.get("old")),
+                "new": _shown(str(c.get("field")), c.get("new")),
+            }
+            for c in correction.changes
+            if isinstance(c, dict)
+        ]
+        log.append({"at": correction.created_at, "who": correction.actor or correction.actor_label, "lines": lines})
+    scope = user_scope(user)
+    staff = scope.is_admin or visit.station_id in scope.station_ids
+    return {
+        "corrections": log,
+        "can_correct": staff and visit_may_correct(user=user, visit=visit),
+        "correction_closed": staff and not visit_may_correct(user=user, visit=visit),
+        "correctable_until": visit_correctable_until(visit),
+        "edit_hours": settings.VISIT_EDIT_HOURS,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a logged visit (station staff, within VISIT_EDIT_HOURS); read-only afterwards."""
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        visit = visit_list(user=user).get(pk=pk)
+    except VoterVisit.DoesNotExist:
+        raise Http404 from None
+    present = list(visit.representatives.all())
+    # The station's representatives, and anyone recorded as present since then no longer its own.
+    choices = Representative.objects.filter(
+        Q(pk__in=visit_representative_choices(station=visit.station).values("pk")) | Q(pk__in=[r.pk for r in present])
+    ).order_by("name", "id")
+    refusal = None
+    status = 200
+    if not visit_may_correct(user=user, visit=visit):
+        scope = user_scope(user)
+        if scope.is_admin or visit.station_id in scope.station_ids:
+            refusal = str(MSG_VISIT_LOCKED % {"hours": settings.VISIT_EDIT_HOURS})
+            status = 409
+        else:
+            refusal = gettext("Only the staff of the visit's station may correct it.")
+            status = 403
+        form = None
+    elif request.method == "POST":
+        form = VisitCorrectionForm(request.POST, representatives=choices)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                correction = visit_correct(
+                    actor=user,
+                    visit=visit,
+                    channel=d["channel"],
+                    occurred_at=d["occurred_at"],
+                    voters_received=d["voters_received"],
+                    representatives=d["representatives"],
+                    place=d["place"],
+                    notes=d["notes"],
+                )
+            except WorkflowError as error:
+                refusal = str(error.message)
+                status = error.status
+                for field, texts in error.fields.items():
+                    for text in texts:
+                        form.add_error(field if field in form.fields else None, text)
+            else:
+                if correction is None:
+                    messages.info(request, gettext("Nothing was changed."))
+                else:
+                    messages.success(request, gettext("The visit is corrected; the change is in its log."))
+                return redirect("stations:visit_detail", pk=visit.pk)
+        else:
+            status = 400
+    else:
+        form = VisitCorrectionForm(
+            representatives=choices,
+            initial={
+                "channel": visit.channel,
+                "occurred_at": timezone.localtime(visit.occurred_at).replace(second=0, microsecond=0),
+                "voters_received": visit.voters_received,
+                "representatives": present,
+                "place": visit.place,
+                "notes": visit.notes,
+            },
+        )
+    context = {
+        "visit": visit,
+        "form": form,
+        "refusal": refusal,
+        "correctable_until": visit_correctable_until(visit),
+    }
+    return render(request, "stations/visit_edit.html", context, status=status)
 
 
 class VisitFilterForm(forms.Form):

@@ -298,6 +298,15 @@ class CaseFileRoundSerializer(serializers.ModelSerializer[Reply]):
         read_only=True, help_text="The text of this round was overwritten before the case file existed."
     )
     replied_by = serializers.SerializerMethodField()
+    resolved_by: serializers.PrimaryKeyRelatedField[Representative] = serializers.PrimaryKeyRelatedField(
+        source="representative",
+        read_only=True,
+        allow_null=True,
+        help_text="On the spot: id of the station's representative who resolved it.",
+    )
+    resolved_by_name = serializers.CharField(
+        source="representative.name", read_only=True, allow_null=True, default=None
+    )
     attachments = serializers.SerializerMethodField(help_text="Ids of the files sent with this answer.")
     voter_rating = serializers.SerializerMethodField(help_text="选民评, or null while the voter has not rated.")
     representative_rating = serializers.SerializerMethodField(help_text="代表评, or null.")
@@ -309,6 +318,8 @@ class CaseFileRoundSerializer(serializers.ModelSerializer[Reply]):
             "unit",
             "unit_name",
             "resolved_on_spot",
+            "resolved_by",
+            "resolved_by_name",
             "category",
             "text",
             "text_lost",
@@ -673,6 +684,20 @@ class SortSerializer(ActionSerializer):
 
 class ResolveOnSpotSerializer(ActionSerializer):
     reply_text = serializers.CharField(allow_blank=True, max_length=10000, help_text="The reply given on the spot.")
+    category = serializers.ChoiceField(
+        choices=[(c, ReplyCategory(c).label) for c in workflow.ON_SPOT_CATEGORIES],
+        default=ReplyCategory.A,
+        help_text="Reply category of the answer on the spot: A solved, C cannot be solved now, D kept for reference "
+        "(B needs a unit: propose it instead).",
+    )
+    representative = serializers.PrimaryKeyRelatedField(
+        queryset=Representative.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Id of the station's representative who resolved it; defaults to the receiving representative "
+        "when they are one of the station's.",
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
@@ -680,6 +705,12 @@ class ProposeSerializer(ActionSerializer):
     route = serializers.ChoiceField(choices=Route.choices)
     unit = _unit_field(
         required=False, allow_null=True, default=None, help_text="Code of the proposed unit (route `unit` only)."
+    )
+    co_units = _unit_field(
+        many=True,
+        required=False,
+        default=list,
+        help_text="Codes of proposed co-units beside the proposed lead `unit`; the hand-over starts from them.",
     )
     note = serializers.CharField(
         required=False,

@@ -20,6 +20,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from representatives.models import Representative
+from stations.models import Region
 from suggestions.models import (
     Category,
     HandlingUnit,
@@ -29,7 +31,10 @@ from suggestions.models import (
     Suggestion,
     Urgency,
 )
+from suggestions.pickers import PickerChoiceField, PickerMultipleChoiceField, RegionPickerField
+from suggestions.selectors import on_spot_representatives
 from suggestions.tracking import tracking_code_normalize
+from suggestions.workflow import ON_SPOT_CATEGORIES
 
 # --- Phone numbers -----------------------------------------------------------
 
@@ -231,26 +236,66 @@ class SortForm(ActionForm):
         label=_("Category"), queryset=Category.objects.filter(is_active=True), empty_label=_("Choose a category")
     )
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, widget=forms.RadioSelect)
+    region = RegionPickerField(
+        label=_("Region of the problem"),
+        queryset=Region.objects.none(),
+        required=False,
+        help_text=_("Correct it when the problem lies elsewhere in your area; leave it as it is otherwise."),
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=_textarea(2), max_length=2000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from suggestions.selectors import suggestion_region_options
+
         self.fields["category"].initial = self.suggestion.category_id
         self.fields["urgency"].initial = self.suggestion.urgency
+        region: RegionPickerField = self.fields["region"]  # type: ignore[assignment]
+        region.queryset = suggestion_region_options(user=self.user, station=self.suggestion.station).order_by("path")
+        region.initial = self.suggestion.region_id
+
+    def clean_region(self) -> Region | None:
+        region: Region | None = self.cleaned_data.get("region")
+        # Unchanged (or emptied): the region stays as recorded.
+        return None if region is None or region.pk == self.suggestion.region_id else region
 
 
 class MergeForm(ActionForm):
+    """Merge into an earlier duplicate: one of the likely duplicates listed, or a typed code."""
+
+    candidate = forms.TypedChoiceField(
+        label=_("Likely duplicates"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        help_text=_("Earlier suggestions of the same station or region with a similar title."),
+    )
     merge_into = forms.CharField(
-        label=_("Tracking code of the earlier suggestion"),
+        label=_("Or the tracking code of the earlier suggestion"),
         max_length=20,
+        required=False,
         help_text=_("This suggestion becomes a duplicate of that one and follows its handling."),
     )
     note = forms.CharField(label=_("Note"), required=False, widget=_textarea(2), max_length=2000)
 
-    def clean_merge_into(self) -> Suggestion:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from suggestions.selectors import merge_candidates
+
+        self.candidates = {c.pk: c for c in merge_candidates(user=self.user, suggestion=self.suggestion)}
+        field: forms.TypedChoiceField = self.fields["candidate"]  # type: ignore[assignment]
+        field.choices = [(pk, candidate_label(c)) for pk, c in self.candidates.items()]
+        if not self.candidates:
+            field.help_text = _("No earlier suggestion of this station or region has a similar title: type a code.")
+
+    def clean_merge_into(self) -> Suggestion | None:
         from suggestions.selectors import suggestion_list
 
-        code = tracking_code_normalize(self.cleaned_data["merge_into"])
+        text = self.cleaned_data.get("merge_into") or ""
+        if not text.strip():
+            return None
+        code = tracking_code_normalize(text)
         target = (
             suggestion_list(user=self.user).filter(tracking_code=code).exclude(pk=self.suggestion.pk).first()
             if code
@@ -260,32 +305,87 @@ class MergeForm(ActionForm):
             raise forms.ValidationError(_("No other suggestion you can see has this tracking code."), code="not_found")
         return target
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "merge_into" in self.errors or "candidate" in self.errors:
+            return data
+        picked = self.candidates.get(data.get("candidate") or 0)
+        typed: Suggestion | None = data.get("merge_into")
+        if picked is not None and typed is not None and picked.pk != typed.pk:
+            self.add_error("merge_into", _("Pick one of the listed suggestions or type a code, not both."))
+        elif picked is None and typed is None:
+            self.add_error("candidate", _("Pick the earlier suggestion this one duplicates, or type its code."))
+        else:
+            data["target"] = picked or typed
+        return data
+
+
+def candidate_label(s: Suggestion) -> str:
+    """One likely duplicate as the merge form lists it: code, title, date received, state."""
+    from suggestions.tracking import tracking_code_display
+
+    title = s.title if len(s.title) <= 60 else f"{s.title[:59]}…"
+    day = timezone.localtime(s.created_at).date().isoformat()
+    return f"{tracking_code_display(s.tracking_code)} · {title} · {day} · {s.get_state_display()}"
+
 
 class ResolveOnSpotForm(ActionForm):
+    representative = forms.ModelChoiceField(
+        label=_("Representative who resolved it"),
+        queryset=Representative.objects.none(),
+        empty_label=_("Choose the representative"),
+        error_messages={"required": _("Say which representative resolved it.")},
+    )
+    category = forms.ChoiceField(
+        label=_("Reply category"),
+        choices=[(c, ReplyCategory(c).label) for c in ON_SPOT_CATEGORIES],
+        widget=forms.RadioSelect,
+        initial=ReplyCategory.A,
+        help_text=_("A problem still being solved (B) is proposed to a unit, which reports on it until it is solved."),
+    )
     reply_text = forms.CharField(label=_("How it was resolved"), widget=_textarea(4), max_length=5000, strip=True)
     note = forms.CharField(label=_("Note"), required=False, widget=_textarea(2), max_length=2000)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: forms.ModelChoiceField[Representative] = self.fields["representative"]  # type: ignore[assignment]
+        field.queryset = on_spot_representatives(suggestion=self.suggestion).order_by("name", "id")
+        field.initial = self.suggestion.representative_id
+        if not field.queryset.exists():
+            # A station without assigned representatives (or none recorded) cannot name one.
+            field.required = False
+            field.help_text = _("No representative is assigned to this station.")
 
 
 class ProposeForm(ActionForm):
     route = forms.ChoiceField(label=_("Proposed route"), choices=Route.choices, widget=forms.RadioSelect)
-    unit = forms.ModelChoiceField(
-        label=_("Proposed handling unit"),
+    unit = PickerChoiceField(label=_("Proposed lead unit"), queryset=HandlingUnit.objects.none(), required=False)
+    co_units = PickerMultipleChoiceField(
+        label=_("Proposed co-handling units"),
         queryset=HandlingUnit.objects.none(),
         required=False,
-        empty_label=_("Choose a unit"),
+        help_text=_("Optional: other units that should help the lead unit."),
     )
     note = forms.CharField(label=_("Reason or note"), required=False, widget=_textarea(3), max_length=2000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        unit_field: forms.ModelChoiceField[HandlingUnit] = self.fields["unit"]  # type: ignore[assignment]
-        unit_field.queryset = units_for_suggestion(self.suggestion)
+        units = units_for_suggestion(self.suggestion)
+        unit_field: PickerChoiceField = self.fields["unit"]  # type: ignore[assignment]
+        co_field: PickerMultipleChoiceField = self.fields["co_units"]  # type: ignore[assignment]
+        unit_field.queryset = units
+        co_field.queryset = units
         self.fields["route"].initial = Route.UNIT
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("route") == Route.UNIT and not data.get("unit"):
+        unit, co = data.get("unit"), data.get("co_units") or []
+        if data.get("route") == Route.UNIT and not unit and "unit" not in self.errors:
             self.add_error("unit", _("Choose the unit to hand it over to."))
+        if co and data.get("route") != Route.UNIT:
+            self.add_error("co_units", _("Co-units can only be proposed for the route “hand over to a unit”."))
+        if unit is not None and any(u.pk == unit.pk for u in co):
+            self.add_error("co_units", _("The lead unit cannot also be a co-handling unit."))
         if data.get("route") == Route.NOT_ACCEPTED and not data.get("note"):
             self.add_error("note", _("Give the reason why it is not accepted."))
         return data
@@ -302,14 +402,9 @@ def units_for_suggestion(suggestion: Suggestion) -> QuerySet[HandlingUnit]:
 
 
 class HandOverForm(ActionForm):
-    lead_unit = forms.ModelChoiceField(
-        label=_("Lead unit"), queryset=HandlingUnit.objects.none(), empty_label=_("Choose a unit")
-    )
-    co_units = forms.ModelMultipleChoiceField(
-        label=_("Co-handling units"),
-        queryset=HandlingUnit.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    lead_unit = PickerChoiceField(label=_("Lead unit"), queryset=HandlingUnit.objects.none())
+    co_units = PickerMultipleChoiceField(
+        label=_("Co-handling units"), queryset=HandlingUnit.objects.none(), required=False
     )
     reply_due = forms.DateField(
         label=_("Reply by"),
@@ -329,19 +424,29 @@ class HandOverForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from suggestions.selectors import handling_unit_list
+        from suggestions.selectors import handling_unit_list, units_that_returned
 
         units = handling_unit_list(user=self.user).filter(is_active=True).order_by("region__path", "name")
-        lead: forms.ModelChoiceField[HandlingUnit] = self.fields["lead_unit"]  # type: ignore[assignment]
-        co: forms.ModelMultipleChoiceField[HandlingUnit] = self.fields["co_units"]  # type: ignore[assignment]
+        lead: PickerChoiceField = self.fields["lead_unit"]  # type: ignore[assignment]
+        co: PickerMultipleChoiceField = self.fields["co_units"]  # type: ignore[assignment]
         lead.queryset = units
         co.queryset = units
-        lead.initial = self.suggestion.proposed_unit_id
+        lead.error_messages["required"] = _("Choose the lead unit.")
+        if self.is_bound:
+            return
+        # Start from the station's proposal, but never hand it back to a unit that returned it.
+        returned = units_that_returned(suggestion=self.suggestion)
+        if self.suggestion.proposed_unit_id not in returned:
+            lead.initial = self.suggestion.proposed_unit_id
+        co.initial = [pk for pk in self.suggestion.proposed_co_units.values_list("pk", flat=True) if pk not in returned]
+        if returned:
+            names = HandlingUnit.objects.filter(pk__in=returned).order_by("name").values_list("name", flat=True)
+            lead.help_text = _("Returned by: %(units)s.") % {"units": "、".join(names)}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         lead, co = data.get("lead_unit"), data.get("co_units")
-        if lead is not None and co and lead in co:
+        if lead is not None and co and any(u.pk == lead.pk for u in co):
             self.add_error("co_units", _("The lead unit cannot also be a co-handling unit."))
         reply_due, co_due = data.get("reply_due"), data.get("co_due")
         if reply_due and co_due and co_due > reply_due:

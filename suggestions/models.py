@@ -254,6 +254,10 @@ class Suggestion(models.Model):
         blank=True,
         related_name="+",
     )
+    # The co-units station staff propose beside the lead (拟办); the hand-over form starts from them.
+    proposed_co_units = models.ManyToManyField(
+        HandlingUnit, verbose_name=_("proposed co-units"), blank=True, related_name="+"
+    )
     # The current lead unit, kept here as well as on Assignment so unit queues are one index scan.
     lead_unit = models.ForeignKey(
         HandlingUnit,
@@ -685,6 +689,15 @@ class Reply(models.Model):
         related_name="replies",
     )
     resolved_on_spot = models.BooleanField(_("resolved on the spot"), default=False)
+    # On the spot: the station's representative who solved it (DESIGN §3, 现场办理).
+    representative = models.ForeignKey(
+        "representatives.Representative",
+        verbose_name=_("representative who resolved it"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     category = models.CharField(_("reply category"), max_length=1, choices=ReplyCategory.choices)
     text = models.TextField(_("reply"))
     follow_up_due = models.DateField(_("follow-up report by"), null=True, blank=True)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.postgres.lookups import TrigramSimilar
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 
 from accounts.models import User
 from accounts.selectors import user_scope
+from representatives.models import Representative
+from stations.models import Region, Station
 from suggestions.masking import mask_name, mask_phone, mask_text
 from suggestions.models import (
     Assignment,
@@ -23,6 +29,7 @@ from suggestions.models import (
     HandlingUnit,
     Reply,
     ReplyCategory,
+    State,
     Suggestion,
     SuggestionEvent,
 )
@@ -174,7 +181,7 @@ def case_file(
     extension event on its timeline) turns its `read_*` off and spares the query.
     """
     rounds_kept, co_kept, ext_kept = read_rounds, read_co_opinions, read_extensions
-    replies = Reply.objects.filter(suggestion=suggestion).select_related("unit").order_by("round")
+    replies = Reply.objects.filter(suggestion=suggestion).select_related("unit", "representative").order_by("round")
     feedbacks = Feedback.objects.filter(suggestion=suggestion).order_by("given_at", "id")
     follow_ups = FollowUpReport.objects.filter(suggestion=suggestion).order_by("reported_at", "id")
     co_opinions = CoOpinion.objects.filter(suggestion=suggestion).select_related("unit").order_by("given_at", "id")
@@ -209,3 +216,116 @@ def case_file(
         owner = by_reply.get(report.reply_id) if report.reply_id is not None else None
         (owner.follow_ups if owner is not None else loose).append(report)
     return CaseFile(rounds=rounds, co_opinions=list(co_opinions), extensions=list(extensions), loose_follow_ups=loose)
+
+
+# --- Choices offered by the action forms ---------------------------------------------------
+
+
+def suggestion_region_options(*, user: User | AnonymousUser, station: Station | None) -> QuerySet[Region]:
+    """The regions `user` may place a suggestion of `station` in (sorting corrects the region).
+
+    The rule is the recording rule (README, "where station staff record"): a station's
+    suggestions lie in the station's own region or below it; committee staff place one anywhere
+    in their region, administrators anywhere.
+    """
+    scope = user_scope(user)
+    if scope.is_admin:
+        return Region.objects.all()
+    q = Q(pk__in=[])
+    for path in scope.region_paths:
+        q |= Q(path__startswith=path)
+    if station is not None:
+        q |= Q(path__startswith=station.region.path)
+    return Region.objects.filter(q)
+
+
+# Candidates the merge form lists; pg_trgm's default threshold (0.3) misses short Chinese
+# titles that differ by two characters, so the search asks for a little less.
+MERGE_CANDIDATES = 10
+MERGE_SIMILARITY = 0.2
+_WORD_SPLIT = re.compile(r"[\W_]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def title_words(title: str, *, limit: int = 6) -> list[str]:
+    """Words to look for in other titles: each word of two characters or more; a run of Chinese
+    characters (no spaces to split on) gives its two-character pieces."""
+    words: list[str] = []
+    for word in _WORD_SPLIT.split(title):
+        if len(word) < 2:
+            continue
+        if _CJK.search(word) and len(word) > 2:
+            words.extend(word[i : i + 2] for i in range(len(word) - 1))
+        else:
+            words.append(word)
+    seen: list[str] = []
+    for word in words:
+        if word not in seen:
+            seen.append(word)
+    return seen[:limit]
+
+
+def _merge_pool(*, user: User | AnonymousUser, suggestion: Suggestion) -> QuerySet[Suggestion]:
+    """Earlier suggestions the user can see that this one may be merged into: same station or
+    same region, same category (or none yet), not merged themselves."""
+    place = Q(region_id=suggestion.region_id)
+    if suggestion.station_id is not None:
+        place |= Q(station_id=suggestion.station_id)
+    pool = suggestion_list(user=user).filter(place, pk__lt=suggestion.pk).exclude(state=State.MERGED)
+    if suggestion.category_id is not None:
+        pool = pool.filter(Q(category_id=suggestion.category_id) | Q(category__isnull=True))
+    return pool
+
+
+def merge_candidates_by_words(*, user: User | AnonymousUser, suggestion: Suggestion) -> list[Suggestion]:
+    """Without pg_trgm (SQLite): earlier suggestions of the same station whose title contains
+    a word of this one's, newest first."""
+    words = title_words(suggestion.title)
+    if not words or suggestion.station_id is None:
+        return []
+    q = Q(pk__in=[])
+    for word in words:
+        q |= Q(title__icontains=word)
+    pool = _merge_pool(user=user, suggestion=suggestion).filter(q, station_id=suggestion.station_id)
+    return list(pool.order_by("-id")[:MERGE_CANDIDATES])
+
+
+def merge_candidates(*, user: User | AnonymousUser, suggestion: Suggestion) -> list[Suggestion]:
+    """The likely duplicates of `suggestion` the merge form offers, most similar first.
+
+    On PostgreSQL by trigram similarity of the title (the `%` operator, served by the GIN
+    trigram index of migration 0008, at a threshold of MERGE_SIMILARITY); elsewhere by words
+    of the title (`merge_candidates_by_words`). Only suggestions the user can see.
+    """
+    if connection.vendor != "postgresql":
+        return merge_candidates_by_words(user=user, suggestion=suggestion)
+    pool = _merge_pool(user=user, suggestion=suggestion)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # SET LOCAL: the threshold of `%` for this query only, not the pooled connection.
+        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [MERGE_SIMILARITY])
+        rows: list[Suggestion] = list(
+            pool.filter(TrigramSimilar(F("title"), Value(suggestion.title)))
+            .annotate(similarity=TrigramSimilarity("title", suggestion.title))
+            .order_by("-similarity", "-id")[:MERGE_CANDIDATES]
+        )
+    return rows
+
+
+def units_that_returned(*, suggestion: Suggestion) -> set[int]:
+    """The units that returned this suggestion (退回): a new hand-over does not start from them."""
+    ids = set()
+    for data in SuggestionEvent.objects.filter(suggestion=suggestion, action="suggestion.returned").values_list(
+        "data", flat=True
+    ):
+        unit = data.get("unit") if isinstance(data, dict) else None
+        if isinstance(unit, int):
+            ids.add(unit)
+    return ids
+
+
+def on_spot_representatives(*, suggestion: Suggestion) -> QuerySet[Representative]:
+    """Who can have resolved a suggestion on the spot: the active representatives assigned to
+    its station (without a station: the receiving representative, if any)."""
+    if suggestion.station_id is not None:
+        return Representative.objects.filter(is_active=True, stations=suggestion.station_id)
+    return Representative.objects.filter(is_active=True, pk=suggestion.representative_id or 0)

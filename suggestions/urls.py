@@ -15,4 +15,5 @@ urlpatterns = [
     path("<str:code>/form/", views.suggestion_print, name="print"),
     path("<str:code>/attachments/<int:pk>/", views.suggestion_attachment, name="attachment"),
     path("<str:code>/do/<str:action>/", views.suggestion_action, name="action"),
+    path("<str:code>/do/<str:action>/options/<str:field>/", views.action_options, name="action_options"),
 ]

@@ -52,6 +52,7 @@ from suggestions.models import (
     HandlingUnit,
     Rating,
     ReplyCategory,
+    Route,
     State,
     Suggestion,
     SuggestionEvent,
@@ -59,6 +60,7 @@ from suggestions.models import (
     Urgency,
 )
 from suggestions.personal_data import export_log_list, export_log_record
+from suggestions.pickers import PickerMixin, configure_pickers
 from suggestions.public import BoardCase, board_preview
 from suggestions.queues import Queue, queue_get, queue_suggestions, queues_for
 from suggestions.selectors import (
@@ -118,6 +120,7 @@ EVENT_LABELS: dict[str, str | Promise] = {
     "suggestion.publication_withdrawn": pgettext_lazy("timeline", "Publication withdrawn"),
     "suggestion.deadline_recalculated": pgettext_lazy("timeline", "Deadline recalculated"),
     "suggestion.corrected": pgettext_lazy("timeline", "Record corrected by an administrator"),
+    "suggestion.channel_corrected": pgettext_lazy("timeline", "Channel corrected with its visit"),
 }
 
 DEADLINE_FIELDS: tuple[tuple[str, str | Promise], ...] = (
@@ -216,9 +219,28 @@ def event_details(event: SuggestionEvent, *, personal: bool = True) -> list[str]
                 )
         elif data.get("approved") is False:
             add(_("Refused: %(days)s more working days"), days=data.get("days", ""))
+    elif action == "suggestion.proposed":
+        if data.get("unit_name"):
+            add(_("Lead unit: %(unit)s"), unit=data["unit_name"])
+        names = [str(n) for n in data.get("co_unit_names") or []]
+        if names:
+            add(_("Co-units: %(units)s"), units="、".join(names))
+    elif action == "suggestion.channel_corrected":
+        old, new = _choice(VisitChannel, data.get("old")), _choice(VisitChannel, data.get("new"))
+        if old and new:
+            add(_("Channel: %(old)s → %(new)s"), old=old, new=new)
+    elif action == "suggestion.sorted":
+        if data.get("region_name"):
+            add(
+                _("Region corrected: %(old)s → %(new)s"),
+                old=data.get("old_region_name") or "—",
+                new=data["region_name"],
+            )
     elif action in ("suggestion.replied", "suggestion.resolved_on_spot"):
         if data.get("round"):
             add(_("Round %(round)s"), round=data["round"])
+        if action == "suggestion.resolved_on_spot" and data.get("representative_name"):
+            add(_("Resolved by representative %(name)s"), name=data["representative_name"])
         category = _choice(ReplyCategory, data.get("category"))
         if category:
             add(category)
@@ -631,6 +653,12 @@ def _detail_context(request: HttpRequest, suggestion: Suggestion) -> dict[str, A
         "deadlines": deadlines,
         "running_deadline": next((d for d in deadlines if d["running"]), None),
         "today": today,
+        # Read only while the proposal is what the hand-over starts from.
+        "proposed_co_units": (
+            list(suggestion.proposed_co_units.order_by("name"))
+            if suggestion.route == Route.UNIT and suggestion.state == State.PROPOSED
+            else []
+        ),
     }
 
 
@@ -685,13 +713,19 @@ def _common(form: ActionForm) -> dict[str, Any]:
 def _sort(s: Suggestion, actor: User, form: ActionForm) -> Suggestion:
     d = form.cleaned_data
     return workflow.suggestion_sort(
-        suggestion=s, actor=actor, category=d["category"], urgency=d["urgency"], note=d["note"], **_common(form)
+        suggestion=s,
+        actor=actor,
+        category=d["category"],
+        urgency=d["urgency"],
+        region=d.get("region"),
+        note=d["note"],
+        **_common(form),
     )
 
 
 def _merge(s: Suggestion, actor: User, form: ActionForm) -> Suggestion:
     d = form.cleaned_data
-    target: Suggestion = d["merge_into"]
+    target: Suggestion = d["target"]
     return workflow.suggestion_sort(
         suggestion=s,
         actor=actor,
@@ -739,13 +773,20 @@ PERFORMERS: dict[str, Performer] = {
     "sort": _sort,
     "merge": _merge,
     "resolve_on_spot": lambda s, a, f: workflow.suggestion_resolve_on_spot(
-        suggestion=s, actor=a, reply_text=f.cleaned_data["reply_text"], note=f.cleaned_data["note"], **_common(f)
+        suggestion=s,
+        actor=a,
+        reply_text=f.cleaned_data["reply_text"],
+        category=f.cleaned_data["category"],
+        representative=f.cleaned_data.get("representative"),
+        note=f.cleaned_data["note"],
+        **_common(f),
     ),
     "propose": lambda s, a, f: workflow.suggestion_propose(
         suggestion=s,
         actor=a,
         route=f.cleaned_data["route"],
         unit=f.cleaned_data.get("unit"),
+        co_units=list(f.cleaned_data.get("co_units") or []),
         note=f.cleaned_data["note"],
         **_common(f),
     ),
@@ -891,6 +932,14 @@ def suggestion_action(request: HttpRequest, code: str, action: str) -> HttpRespo
         if action not in workflow.allowed_actions(suggestion=suggestion, user=user):
             refusal = gettext("You cannot do this now.")
             status = 403
+    # The typed pickers ask this page's own endpoint for the options of their (scoped) field.
+    configure_pickers(
+        form,
+        options_url=reverse(
+            "suggestions:action_options",
+            kwargs={"code": suggestion.tracking_code, "action": action, "field": "__field__"},
+        ),
+    )
     context = {
         "s": suggestion,
         "code_display": tracking_code_display(suggestion.tracking_code),
@@ -903,3 +952,23 @@ def suggestion_action(request: HttpRequest, code: str, action: str) -> HttpRespo
     }
     template = "suggestions/_action_form.html" if request.htmx else "suggestions/action.html"  # type: ignore[attr-defined]
     return render(request, template, context, status=status)
+
+
+@login_required
+@require_GET
+def action_options(request: HttpRequest, code: str, action: str, field: str) -> HttpResponse:
+    """Up to 20 <option>s for a typed picker of an action form, matching what the user typed,
+    from the same scoped queryset the form accepts (suggestions.pickers)."""
+    form_class = ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404
+    suggestion = _get(request, code)
+    user: User = request.user  # type: ignore[assignment]
+    if action not in workflow.allowed_actions(suggestion=suggestion, user=user):
+        # Nothing to offer (a request still under way when the form was sent is no error).
+        return render(request, "suggestions/_options.html", {"options": []})
+    picker = form_class(suggestion=suggestion, user=user).fields.get(field)
+    if not isinstance(picker, PickerMixin):
+        raise Http404
+    text = (request.GET.get(field) or "")[:64]
+    return render(request, "suggestions/_options.html", {"options": picker.options(text)})

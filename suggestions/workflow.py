@@ -94,6 +94,7 @@ from suggestions.models import (
     Urgency,
 )
 from suggestions.places import city_and_county
+from suggestions.selectors import on_spot_representatives
 from suggestions.tracking import tracking_code_new
 
 # ---------------------------------------------------------------------------------------------
@@ -465,6 +466,7 @@ def _keep_round(
     text: str,
     on_spot: bool,
     follow_up_due: dt.date | None = None,
+    representative: Representative | None = None,
 ) -> Reply:
     """Append this answer to the case file, against the deadline in force now."""
     row = ctx.row
@@ -475,6 +477,7 @@ def _keep_round(
         round=Reply.objects.filter(suggestion=row).count() + 1,
         unit_id=None if on_spot else row.lead_unit_id,
         resolved_on_spot=on_spot,
+        representative=representative,
         category=category,
         text=text,
         follow_up_due=follow_up_due,
@@ -746,10 +749,21 @@ def suggestion_sort(
     if category is not None:
         row.category = category
     row.urgency = urgency
+    old_region = row.region
     if region is not None:
         row.region = region
         row.city_id, row.county_id = city_and_county(region)
     _save(ctx, "state", "category", "urgency", "region", "city", "county", "merged_into")
+    moved = (
+        {
+            "old_region": old_region.code,
+            "old_region_name": old_region.name,
+            "region": region.code,
+            "region_name": region.name,
+        }
+        if region is not None and region.pk != old_region.pk
+        else {}
+    )
     if merge_into is not None:
         assert row.merged_into is not None
         _event(
@@ -767,9 +781,15 @@ def suggestion_sort(
             from_state=from_state,
             note=_text(note),
             public=True,
-            data={"category": category.code if category else None, "urgency": urgency},
+            data={"category": category.code if category else None, "urgency": urgency, **moved},
         )
     return row
+
+
+# What an answer on the spot may say: solved (A), cannot be solved now, with the explanation
+# given at the station (C), or kept for reference (D). "B, being solved" needs a unit that
+# reports until it is solved, so such a suggestion is proposed to a unit instead.
+ON_SPOT_CATEGORIES: tuple[str, ...] = (ReplyCategory.A, ReplyCategory.C, ReplyCategory.D)
 
 
 @transaction.atomic
@@ -778,28 +798,51 @@ def suggestion_resolve_on_spot(
     suggestion: Suggestion,
     actor: User,
     reply_text: str,
+    category: str = ReplyCategory.A,
+    representative: Representative | None = None,
     note: str = "",
     expected_version: int | None = None,
 ) -> Suggestion:
-    """A representative solved it at the station: station staff record the reply (category A)
-    and the voter gets a feedback link (→ replied)."""
+    """A representative dealt with it at the station: station staff record the answer (→ replied)
+    and the voter gets a feedback link.
+
+    The answer's category is A, C or D (`ON_SPOT_CATEGORIES`); the representative who resolved
+    it must be an active representative of the suggestion's station (`on_spot_representatives`).
+    The round is kept in the case file with its category and representative, like a unit's
+    reply; a suggestion that had no receiving representative gets this one (they received the
+    voter). Not named, it is the receiving representative if they are one of the station's."""
     ctx = _begin("resolve_on_spot", suggestion, actor, expected_version)
     row = ctx.row
     text = _text(reply_text)
+    errors: dict[str, list[str]] = {}
     if not text:
-        raise _fail("reply_text_required", _("Please write the reply."), "reply_text")
+        errors["reply_text"] = [str(_("Please write the reply."))]
+    if category not in ON_SPOT_CATEGORIES:
+        errors["category"] = [
+            str(_("An answer on the spot is A (solved), C (cannot be solved now) or D (kept for reference)."))
+        ]
+    candidates = on_spot_representatives(suggestion=row)
+    if representative is None and row.representative_id is not None:
+        # Not named: the receiving representative, when they are one of the station's.
+        representative = candidates.filter(pk=row.representative_id).first()
+    elif representative is not None and not candidates.filter(pk=representative.pk).exists():
+        errors["representative"] = [str(_("Choose a representative of this station."))]
+    if errors:
+        if list(errors) == ["reply_text"]:
+            raise _fail("reply_text_required", _("Please write the reply."), "reply_text")
+        raise _fields_error(errors)
     from_state = row.state
     row.resolved_on_spot = True
-    _answer(ctx, category=ReplyCategory.A, text=text, extra_fields=("resolved_on_spot",))
-    event = _event(
-        ctx,
-        "suggestion.resolved_on_spot",
-        from_state=from_state,
-        note=_text(note),
-        public=True,
-        data={"category": ReplyCategory.A, "feedback_due": _iso(row.feedback_due)},
-    )
-    reply = _keep_round(ctx, event=event, category=ReplyCategory.A, text=text, on_spot=True)
+    extra: tuple[str, ...] = ("resolved_on_spot",)
+    if representative is not None and row.representative_id is None:
+        row.representative = representative
+        extra += ("representative",)
+    _answer(ctx, category=category, text=text, extra_fields=extra)
+    data: dict[str, Any] = {"category": category, "feedback_due": _iso(row.feedback_due)}
+    if representative is not None:
+        data |= {"representative": representative.pk, "representative_name": representative.name}
+    event = _event(ctx, "suggestion.resolved_on_spot", from_state=from_state, note=_text(note), public=True, data=data)
+    reply = _keep_round(ctx, event=event, category=category, text=text, on_spot=True, representative=representative)
     event.data = {**event.data, "round": reply.round}
     event.save(update_fields=["data"])
     token = feedback_link_create(suggestion=row)
@@ -807,7 +850,7 @@ def suggestion_resolve_on_spot(
         kind="suggestion.replied",
         suggestion=row,
         payload={
-            "category": ReplyCategory.A,
+            "category": category,
             "resolved_on_spot": True,
             "feedback_token": token,
             "feedback_due": _iso(row.feedback_due),
@@ -823,21 +866,32 @@ def suggestion_propose(
     actor: User,
     route: str,
     unit: HandlingUnit | None = None,
+    co_units: Sequence[HandlingUnit] = (),
     note: str = "",
     expected_version: int | None = None,
 ) -> Suggestion:
     """Station staff propose how to handle a sorted suggestion (→ proposed): hand to a unit
-    (optionally which), convert to a closed-session suggestion, escalate, or not accept (reason
-    required)."""
+    (optionally which, and which co-units beside it; the hand-over form starts from them),
+    convert to a closed-session suggestion, escalate, or not accept (reason required).
+    Co-units need a proposed lead, differ from it and from each other, and are active."""
     ctx = _begin("propose", suggestion, actor, expected_version)
     row = ctx.row
     note = _text(note)
+    co_ids = [u.pk for u in co_units]
     if route not in Route.values:
         raise _fail("validation", _("Choose a valid handling route."), "route")
     if unit is not None and route != Route.UNIT:
         raise _fail("validation", _("A unit can only be proposed for the route “hand over to a unit”."), "unit")
     if unit is not None and not unit.is_active:
         raise _fail("validation", _("This handling unit is no longer active."), "unit")
+    if co_ids and unit is None:
+        raise _fail("validation", _("Propose the lead unit before its co-units."), "unit")
+    if len(set(co_ids)) != len(co_ids):
+        raise _fail("validation", _("Each co-unit may be named only once."), "co_units")
+    if unit is not None and unit.pk in co_ids:
+        raise _fail("validation", _("The lead unit cannot also be a co-unit."), "co_units")
+    if co_ids and HandlingUnit.objects.filter(pk__in=co_ids, is_active=True).count() != len(co_ids):
+        raise _fail("validation", _("This handling unit is no longer active."), "co_units")
     if route == Route.NOT_ACCEPTED and not note:
         raise _fail("reason_required", _("Please give the reason for not accepting it."), "note")
     from_state = row.state
@@ -846,14 +900,13 @@ def suggestion_propose(
     row.route_note = note
     row.proposed_unit = unit
     _save(ctx, "state", "route", "route_note", "proposed_unit")
-    _event(
-        ctx,
-        "suggestion.proposed",
-        from_state=from_state,
-        note=note,
-        public=True,
-        data={"route": route, "unit": unit.pk if unit else None},
-    )
+    row.proposed_co_units.set(co_ids)
+    data: dict[str, Any] = {"route": route, "unit": unit.pk if unit else None}
+    if co_ids:
+        data |= {"co_units": co_ids, "co_unit_names": [u.name for u in co_units]}
+    if unit is not None:
+        data["unit_name"] = unit.name
+    _event(ctx, "suggestion.proposed", from_state=from_state, note=note, public=True, data=data)
     return row
 
 

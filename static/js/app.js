@@ -164,8 +164,28 @@
     });
   }
 
+  /* --- Typed pickers with several values (co-units): one more field on demand ------------- */
+  function initPickers() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-picker-add]");
+      if (!button) { return; }
+      event.preventDefault();
+      var list = document.getElementById(button.getAttribute("data-picker-add") + "_list");
+      var last = list && list.querySelector("li:last-child input");
+      if (!last) { return; }
+      var item = last.parentNode.cloneNode(true);
+      var input = item.querySelector("input");
+      input.value = "";
+      input.id = button.getAttribute("data-picker-add") + "_" + String(list.children.length);
+      list.appendChild(item);
+      if (window.htmx) { window.htmx.process(input); }
+      input.focus();
+    });
+  }
+
   ready(function () {
     initNav();
+    initPickers();
     initPrint();
     initSubmitGuard();
     initHtmx();

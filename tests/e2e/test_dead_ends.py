@@ -50,7 +50,7 @@ def test_back_after_an_action_shows_the_current_state(
     expect(page.locator("#results")).to_contain_text("路口信号灯时间太短")
     page.goto(f"{base}/suggestions/{s.tracking_code}/")
     _act(page, "hand_over")
-    page.select_option("#action-panel select[name=lead_unit]", label=world.unit_a.name)
+    page.fill("#action-panel input[name=lead_unit]", world.unit_a.name)
     _submit_action(page)
     expect(page.get_by_test_id("state")).to_have_text(str(State.ASSIGNED.label))
     # Back to the queue (the page was reloaded in place, one history entry): fetched again.

@@ -162,7 +162,7 @@ def test_staff_loop_in_the_browser(
     _submit_action(page)
     expect(page.get_by_test_id("state")).to_have_text(str(State.SORTED.label))
     _act(page, "propose")
-    page.select_option("#action-panel select[name=unit]", label=world.unit_a.name)
+    page.fill("#action-panel input[name=unit]", world.unit_a.name)  # a typed picker, as in the list filters
     _submit_action(page)
     expect(page.get_by_test_id("state")).to_have_text(str(State.PROPOSED.label))
 
@@ -176,7 +176,8 @@ def test_staff_loop_in_the_browser(
     shoot("committee-queue")
     page.get_by_role("link", name=re.compile(first.tracking_code[:5])).first.click()
     _act(page, "hand_over")
-    page.select_option("#action-panel select[name=lead_unit]", label=world.unit_a.name)
+    # The station's proposal is where the hand-over starts.
+    expect(page.locator("#action-panel input[name=lead_unit]")).to_have_value(world.unit_a.name)
     page.fill("#action-panel textarea[name=note]", "请尽快修复，答复选民。")
     _submit_action(page)
     expect(page.get_by_test_id("state")).to_have_text(str(State.ASSIGNED.label))

@@ -305,7 +305,8 @@ def test_station_staff_resolve_on_the_spot(client: Client, cast: Cast) -> None:
     login(client, cast, "station_staff")
     assert act(client, s, "resolve_on_spot", {"reply_text": ""}).status_code == 400
     assert state_of(s) == State.RECEIVED
-    assert act(client, s, "resolve_on_spot", {"reply_text": "代表当场联系物业，已修好。"}).status_code == 302
+    done = {"reply_text": "代表当场联系物业，已修好。", "category": "A", "representative": cast.representative.pk}
+    assert act(client, s, "resolve_on_spot", done).status_code == 302
     s.refresh_from_db()
     assert s.state == State.REPLIED
     assert s.resolved_on_spot
