@@ -37,6 +37,7 @@ def suggestion_rows(rows: list[ListRow]) -> SafeString:
             ("received", "Received on"),
             ("urgent", "Urgent"),
             ("overdue", "Overdue"),
+            ("closable", "Can be closed"),
         )
     }
     overdue_class = ' class="is-overdue"'
@@ -53,6 +54,8 @@ def suggestion_rows(rows: list[ListRow]) -> SafeString:
             due = f'<time datetime="{escape(r.due)}">{escape(r.due)}</time>'
             if r.overdue:
                 due += f' <span class="badge badge-overdue">{label["overdue"]}</span>'
+            elif r.closable:
+                due += f' <span class="badge badge-closable" data-testid="closable">{label["closable"]}</span>'
         if r.stage_age is not None:
             age = gettext("%(age)s of %(limit)s working days used") % {"age": r.stage_age, "limit": r.stage_limit}
             due += f' <small class="stage-age" data-testid="stage-age">{escape(age)}</small>'
