@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from suggestions.models import ExportKind
 
 
 class JobStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting")
-    RUNNING = "running", _("Being written")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+    PENDING = "pending", pgettext_lazy("export job", "Waiting")
+    RUNNING = "running", pgettext_lazy("export job", "Being written")
+    DONE = "done", pgettext_lazy("export job", "Done")
+    FAILED = "failed", pgettext_lazy("export job", "Failed")
 
 
 class JobFailure(models.TextChoices):

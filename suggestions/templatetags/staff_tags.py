@@ -6,7 +6,7 @@ from html import escape
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from suggestions.listing import ListRow
 from suggestions.tracking import tracking_code_display
@@ -37,7 +37,7 @@ def suggestion_rows(rows: list[ListRow]) -> SafeString:
             ("received", "Received on"),
             ("urgent", "Urgent"),
             ("overdue", "Overdue"),
-            ("closable", "Can be closed"),
+            ("closable", gettext_noop("Can be closed")),
         )
     }
     overdue_class = ' class="is-overdue"'
