@@ -169,13 +169,14 @@ def league_export_source(user: User | AnonymousUser, query: QueryDict) -> Source
     takes it; the whole league, as the public page shows it, for a station's dashboard)."""
     station = query.get("station") or ""
     if station and not (station.isdigit() and len(station) < 19):
-        raise ExportRefused(_("Correct the filters before exporting."))
+        raise ExportRefused(_("Correct the filters before exporting."), drop=("station",))
     try:
         subject = dashboard_subject(
             user=user, region_code=(query.get("region") or "")[:32], station_id=int(station) if station else None
         )
     except WorkflowError as error:
-        raise ExportRefused(error.message) from error
+        # Back to the viewer's own dashboard: the one asked for would be refused the same way.
+        raise ExportRefused(error.message, drop=("region", "station")) from error
     rows = unit_league(region=subject.region)
 
     def lines() -> Iterator[list[object]]:

@@ -40,9 +40,11 @@ IGNORED_PARAMS = ("after", "after_name", "after_id", "before", "export_token")
 class ExportRefused(Exception):
     """The export cannot be made with these filters; `message` says why, in the user's words."""
 
-    def __init__(self, message: str | Promise) -> None:
+    def __init__(self, message: str | Promise, *, drop: tuple[str, ...] = ()) -> None:
         super().__init__(str(message))
         self.message = str(message)
+        # Parameters left out of the way back, where the list itself would refuse them.
+        self.drop = drop
 
 
 TOO_MANY = _("The list has more than %(limit)s rows; narrow the filters to export it.")

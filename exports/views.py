@@ -39,7 +39,10 @@ def export_response(request: HttpRequest, *, kind: str, back: str) -> HttpRespon
         plan = export_plan(source)
     except ExportRefused as refusal:
         messages.error(request, refusal.message)
-        return redirect(back_url)
+        kept = query.copy()
+        for name in refusal.drop:
+            kept.pop(name, None)
+        return redirect(f"{back}?{kept.urlencode()}" if kept else back)
     if plan.too_many:
         messages.error(request, str(source.too_many) % {"limit": settings.EXPORT_MAX_ROWS})
         return redirect(back_url)

@@ -60,7 +60,8 @@ def _year(value: str | None) -> int:
         return timezone.localdate().year
     if not value.isdigit() or not EARLIEST_YEAR <= int(value) <= LATEST_YEAR:
         raise ExportRefused(
-            gettext("Pick a year between %(first)s and %(last)s.") % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+            gettext("Pick a year between %(first)s and %(last)s.") % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+            drop=("year",),  # the list page would answer 404 for it
         )
     return int(value)
 

@@ -220,10 +220,8 @@ def test_a_failed_job_says_so_in_chinese_and_offers_nothing(cast: Cast) -> None:
     job.refresh_from_db()
     assert (job.status, job.failure) == (JobStatus.FAILED, JobFailure.ERROR)
     page = text(signed_in(cast, "committee_staff").get(f"/exports/{job.pk}/"))
-    assert (
-        '<p class="refusal" role="alert" data-testid="export-failed">导出文件生成失败。请重试；如仍失败，请缩小筛选范围。</p>'
-        in page
-    )
+    failed = '<p class="refusal" role="alert" data-testid="export-failed">'
+    assert f"{failed}导出文件生成失败。请重试；如仍失败，请缩小筛选范围。</p>" in page
     assert "下载 Excel 文件" not in page
     assert 'hx-trigger="every 2s"' not in page
     assert ExportLog.objects.count() == 0

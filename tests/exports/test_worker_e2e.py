@@ -50,10 +50,11 @@ def worker(tmp_path: Path, media: Path, settings: SettingsWrapper, transactional
     _forget_producers()
     settings.EXPORT_INSTANT_MAX_ROWS = INSTANT
     db = connection.settings_dict
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     env = {
         **os.environ,
         "DEBUG": "1",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}/{db['NAME']}",
         "REDIS_URL": redis_server.url,
         "CELERY_BROKER_URL": redis_server.url,
         "CELERY_RESULT_BACKEND": redis_server.url,
