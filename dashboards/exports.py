@@ -1,18 +1,29 @@
-"""The dashboard's tables as an Excel workbook (openpyxl), one sheet per table."""
+"""The dashboard's tables as an Excel workbook (openpyxl), one sheet per table; and the
+handling units' league table, exported through exports/ like the lists."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from io import BytesIO
+from typing import IO
 
+from django.contrib.auth.models import AnonymousUser
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from accounts.models import User
+from dashboards.league import unit_league
 from dashboards.measures import Figures
-from dashboards.selectors import Dashboard, Slice
+from dashboards.selectors import Dashboard, Slice, dashboard_subject
+from exports.sources import Column, ExportRefused, Percent, Progress, Source, write_sheet
+from suggestions.errors import WorkflowError
+from suggestions.export import Exported
+from suggestions.models import ExportKind, ExportPersonalData
 
 PERCENT = "0.0%"
 
@@ -134,3 +145,60 @@ def dashboard_workbook(board: Dashboard) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- The handling units' league table (dashboards.league) --------------------------------------
+
+LEAGUE_COLUMNS = (
+    Column(gettext_lazy("Rank"), 6),
+    Column(gettext_lazy("Handling unit"), 30),
+    Column(gettext_lazy("Region"), 14),
+    Column(gettext_lazy("Handed over"), 10),
+    Column(gettext_lazy("Suggestions replied"), 10),
+    Column(gettext_lazy("On-time rate"), 10),
+    Column(gettext_lazy("First-round satisfaction"), 10),
+    Column(gettext_lazy("Final satisfaction"), 10),
+    Column(gettext_lazy("Success rate"), 10),
+    Column(gettext_lazy("Average working days"), 10),
+    Column(gettext_lazy("Reply overdue"), 10),
+)
+
+
+def league_export_source(user: User | AnonymousUser, query: QueryDict) -> Source:
+    """The league of the units in the viewer's dashboard region (`region`, as the dashboard
+    takes it; the whole league, as the public page shows it, for a station's dashboard)."""
+    station = query.get("station") or ""
+    if station and not (station.isdigit() and len(station) < 19):
+        raise ExportRefused(_("Correct the filters before exporting."), drop=("station",))
+    try:
+        subject = dashboard_subject(
+            user=user, region_code=(query.get("region") or "")[:32], station_id=int(station) if station else None
+        )
+    except WorkflowError as error:
+        # Back to the viewer's own dashboard: the one asked for would be refused the same way.
+        raise ExportRefused(error.message, drop=("region", "station")) from error
+    rows = unit_league(region=subject.region)
+
+    def lines() -> Iterator[list[object]]:
+        for rank, unit in enumerate(rows, start=1):
+            yield [
+                rank,
+                unit.name,
+                unit.region,
+                unit.handed_over,
+                unit.replied,
+                Percent(unit.on_time_rate),
+                Percent(unit.first_satisfaction_rate),
+                Percent(unit.satisfaction_rate),
+                Percent(unit.solved_rate),
+                unit.average_working_days,
+                unit.figures.reply_overdue,
+            ]
+
+    def write(out: IO[bytes], progress: Progress) -> Exported:
+        count = write_sheet(out, title=_("League table"), columns=LEAGUE_COLUMNS, rows=lines(), progress=progress)
+        # Figures about units: no voter's data, logged all the same.
+        return Exported(rows=count, personal_data=ExportPersonalData.NONE)
+
+    key = subject.region.code if subject.region is not None else "all"
+    return Source(kind=ExportKind.LEAGUE, stem=f"league-{key}", count=lambda limit: min(len(rows), limit), write=write)

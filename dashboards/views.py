@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -26,6 +26,7 @@ from dashboards.selectors import (
     dashboard_stations,
     dashboard_subject,
 )
+from exports.views import export_response
 from stations.models import Region
 from suggestions.errors import WorkflowError
 from suggestions.models import ExportKind, ExportPersonalData
@@ -121,6 +122,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         down=resolved.down,
         period_query=period_query,
         export_query="&".join(q for q in (subject_query, period_query) if q),
+        league_query=subject_query,
         refresh_minutes=settings.STATS_REFRESH_MINUTES,
     )
     return render(request, "dashboards/index.html", context)
@@ -150,3 +152,10 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(workbook, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+@require_GET
+def league_export(request: HttpRequest) -> HttpResponseBase:
+    """The handling units' league table of the dashboard's region as an Excel workbook."""
+    return export_response(request, kind=ExportKind.LEAGUE, back=reverse("dashboards:index"))

@@ -56,6 +56,12 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": "dashboards.tasks.stats_rebuild",
             "schedule": crontab(hour=2, minute=30),
         },
+        # Export files are kept EXPORT_KEEP_HOURS; jobs a lost worker left behind are failed.
+        "exports-sweep": {
+            "task": "exports.tasks.exports_sweep",
+            "schedule": dt.timedelta(hours=1),
+            "options": {"expires": 3600},
+        },
     }
     if settings.RETENTION_YEARS:
         # Off by default: removing voters' data is a decision the operator takes (RETENTION_YEARS).

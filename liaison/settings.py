@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "voters",
     "dashboards",
     "health",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Largest suggestion list exported to Excel in one request; narrower filters export more.
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 100_000, minimum=1)
+# Lists up to this many rows download at once; longer ones are written by a Celery task
+# (exports/) with a progress page and a notification, and kept EXPORT_KEEP_HOURS.
+EXPORT_INSTANT_MAX_ROWS = env_int("EXPORT_INSTANT_MAX_ROWS", 1000, minimum=0)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24, minimum=1)
 # Retention (README, "Personal data"): cases closed more than this many years ago are
 # anonymised nightly by beat; 0 (the default) leaves the beat entry out.
 RETENTION_YEARS = env_int("RETENTION_YEARS", 0, minimum=0)

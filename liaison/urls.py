@@ -17,6 +17,7 @@ urlpatterns = [
     path("suggestions/", include("suggestions.urls")),
     path("visits/", include("stations.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("exports/", include("exports.urls")),
     path("representatives/", include("representatives.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

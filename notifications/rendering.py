@@ -45,6 +45,7 @@ class MessageKind:
     STAFF_REMINDER = "staff_reminder"  # to station or committee staff: their own stage or decision
     ESCALATION = "escalation"
     DIGEST = "digest"
+    EXPORT_READY = "export_ready"  # to the user who asked for a long export: the file is ready
 
     ALL = (
         HANDED_OVER,
@@ -65,6 +66,7 @@ class MessageKind:
         STAFF_REMINDER,
         ESCALATION,
         DIGEST,
+        EXPORT_READY,
     )
 
 
@@ -149,13 +151,23 @@ def message_context(delivery: Delivery) -> dict[str, Any]:
             url=absolute(path),
         )
     else:
-        path = notifications_path()
+        # A message about something else than a suggestion may carry its own page (an export job's).
+        path = str(delivery.context.get("path") or "") or notifications_path()
         context.update(path=path, url=absolute(path))
     if delivery.kind in VOTER_KINDS:
         context.update(_voter_context(delivery, suggestion, payload))
     if delivery.kind == MessageKind.FEEDBACK_RECEIVED:
         context["rating"] = _rating_label(payload.get("rating"))
+    if delivery.kind == MessageKind.EXPORT_READY:
+        context["export_label"] = _export_label(delivery.context.get("export"))
     return context
+
+
+def _export_label(code: Any) -> Any:
+    from suggestions.models import ExportKind
+
+    # Lazy: rendered in the recipient's language.
+    return ExportKind(code).label if code in ExportKind.values else ""
 
 
 # Messages to voters: they have no account, so the link is the status page, never a staff page.

@@ -413,3 +413,26 @@ def notification_mark_read(*, actor: User, ids: Sequence[int] | None = None) -> 
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=timezone.now())
+
+
+def in_app_notify(*, user: User, kind: str, key: str, context: dict[str, Any]) -> int:
+    """Tell `user` under the bell about something that is not a suggestion (an export is ready),
+    through the delivery log like every other message: once per `key`, however often the
+    caller runs. Sent at once (the caller is a task already); returns how many went out."""
+    recipient = str(user.pk)
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                key=key,
+                channel=Channel.IN_APP,
+                recipient=recipient,
+                user=user,
+                kind=kind,
+                context=context,
+                language=language_of(user),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    ids = Delivery.objects.filter(key=key, channel=Channel.IN_APP, recipient=recipient).values_list("id", flat=True)
+    return deliveries_send(delivery_ids=list(ids)).sent

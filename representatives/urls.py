@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from representatives import views
+from representatives import export, views
 
 app_name = "representatives"
 
@@ -15,5 +15,6 @@ urlpatterns = [
     path("me/activities/<int:pk>/delete/", views.activity_remove, name="activity_delete"),
     path("me/visits/new/", views.field_visit_create, name="field_visit_create"),
     path("files/", views.file_list, name="file_list"),
+    path("files/export.xlsx", export.file_export, name="file_export"),
     path("<int:pk>/file/", views.file_detail, name="file"),
 ]

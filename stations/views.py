@@ -9,8 +9,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -360,20 +361,7 @@ class VisitFilterForm(forms.Form):
 def visit_list_view(request: HttpRequest) -> HttpResponse:
     """Visits newest first, with keyset pagination on (time of visit, id) and no COUNT."""
     user = request.user
-    filter_form = VisitFilterForm(request.GET or None, stations=station_list(user=user).order_by("name", "id"))
-    qs = visit_list(user=user)
-    if filter_form.is_bound and filter_form.is_valid():
-        d = filter_form.cleaned_data
-        if d["station"]:
-            qs = qs.filter(station=d["station"])
-        if d["channel"]:
-            qs = qs.filter(channel=d["channel"])
-        if d["date_from"]:
-            qs = qs.filter(occurred_at__date__gte=d["date_from"])
-        if d["date_to"]:
-            qs = qs.filter(occurred_at__date__lte=d["date_to"])
-    elif filter_form.is_bound:
-        qs = qs.none()
+    filter_form, qs = visits_filtered(user, request.GET)
     after = request.GET.get("after", "")
     if after.isdigit():
         cursor = qs.filter(pk=int(after)).values_list("occurred_at", flat=True).first()
@@ -393,3 +381,23 @@ def visit_list_view(request: HttpRequest) -> HttpResponse:
         "can_field_work": bool(user_scope(user).field_station_ids),
     }
     return render(request, "stations/visit_list.html", context)
+
+
+def visits_filtered(user: User | AnonymousUser, query: QueryDict) -> tuple[VisitFilterForm, QuerySet[VoterVisit]]:
+    """The visits `user` sees, narrowed by the list's filters; none when a filter is wrong (the
+    list page and its export, stations.export)."""
+    filter_form = VisitFilterForm(query or None, stations=station_list(user=user).order_by("name", "id"))
+    qs = visit_list(user=user)
+    if filter_form.is_bound and filter_form.is_valid():
+        d = filter_form.cleaned_data
+        if d["station"]:
+            qs = qs.filter(station=d["station"])
+        if d["channel"]:
+            qs = qs.filter(channel=d["channel"])
+        if d["date_from"]:
+            qs = qs.filter(occurred_at__date__gte=d["date_from"])
+        if d["date_to"]:
+            qs = qs.filter(occurred_at__date__lte=d["date_to"])
+    elif filter_form.is_bound:
+        qs = qs.none()
+    return filter_form, qs

@@ -6,7 +6,8 @@ text: one that starts like a formula (= + - @) also gets Excel's "quote prefix",
 voter's words can never become a formula, not even after someone edits the cell.
 
 Rows a viewer may not see the voter's data of (handling units, representatives) go out
-masked (`masked`); the view writes one `ExportLog` row for every export.
+masked (`masked`); every export writes one `ExportLog` row (exports.services), in the
+request for a short list, when its job completes for a long one.
 """
 
 from __future__ import annotations
@@ -118,11 +119,13 @@ def suggestions_workbook(
     qs: QuerySet[Suggestion],
     out: IO[bytes],
     personal: Callable[[Suggestion], bool] = lambda s: True,
+    progress: Callable[[int], None] = lambda rows: None,
     chunk_size: int = 2000,
 ) -> Exported:
     """Write the rows of `qs` (already scoped and filtered) to `out`, each row's voter data in
     full only where `personal(row)` says so (suggestions.selectors.personal_data_visible);
-    returns the number of rows and how the voters' data went out."""
+    `progress` hears the rows written so far after each one (an export job throttles it).
+    Returns the number of rows and how the voters' data went out."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=gettext("Suggestions"))
     for index, (_label, width, _value) in enumerate(COLUMNS, start=1):
@@ -145,14 +148,18 @@ def suggestions_workbook(
             suggestion = masked(suggestion)
         sheet.append([text_cell(sheet, value(suggestion, today)) for _label, _width, value in COLUMNS])
         count += 1
+        progress(count)
     book.save(out)
-    if not count:
-        how = ExportPersonalData.NONE
-    elif full == count:
-        how = ExportPersonalData.FULL
-    else:
-        how = ExportPersonalData.MASKED if not full else ExportPersonalData.PARTLY_MASKED
-    return Exported(rows=count, personal_data=how)
+    return Exported(rows=count, personal_data=personal_data_of(rows=count, full=full))
+
+
+def personal_data_of(*, rows: int, full: int) -> ExportPersonalData:
+    """How the voters' data went out, for the export log: `full` of `rows` rows in full."""
+    if not rows:
+        return ExportPersonalData.NONE
+    if full == rows:
+        return ExportPersonalData.FULL
+    return ExportPersonalData.MASKED if not full else ExportPersonalData.PARTLY_MASKED
 
 
 def _column_letter(index: int) -> str:

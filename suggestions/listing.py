@@ -54,6 +54,8 @@ class ListRow:
     lead_unit: str
     due: str  # the deadline that matters in its state, YYYY-MM-DD, or ""
     overdue: bool
+    # Replied, and the voter's feedback window has passed: committee staff may close it (办结).
+    closable: bool
     # Before the hand-over (梳理, 拟办, 交办): working days in the stage so far and its limit.
     stage_age: int | None
     stage_limit: int | None
@@ -110,6 +112,7 @@ def list_rows(values: list[dict[str, Any]], today: dt.date) -> list[ListRow]:
                 overdue=bool(
                     due and due < today and (state in (State.ASSIGNED, State.IN_PROGRESS) or stage_age is not None)
                 ),
+                closable=state == State.REPLIED and due is not None and due < today,
                 stage_age=stage_age,
                 stage_limit=stage_limit if stage_age is not None else None,
                 received_iso=received.isoformat(timespec="seconds"),

@@ -863,6 +863,9 @@ class FollowUpReport(models.Model):
 class ExportKind(models.TextChoices):
     SUGGESTIONS = "suggestions", _("Suggestion list")
     DASHBOARD = "dashboard", _("Dashboard figures")
+    VISITS = "visits", _("Visit list")
+    REPRESENTATIVES = "representatives", _("Representatives' performance files")
+    LEAGUE = "league", _("Handling units' league table")
 
 
 class ExportPersonalData(models.TextChoices):

@@ -8,15 +8,14 @@ the workflow's service functions, whose refusals are shown next to the form.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
@@ -33,13 +32,15 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Role, User
 from accounts.selectors import user_scope
+from exports.sources import ExportRefused, Progress, Source, capped_count
+from exports.views import export_response
 from liaison import fragments
 from stations.models import Region, VisitChannel
 from stations.selectors import station_list
 from suggestions import workflow
 from suggestions.deadlines import basis_description
 from suggestions.errors import WorkflowError
-from suggestions.export import suggestions_workbook
+from suggestions.export import Exported, suggestions_workbook
 from suggestions.filters import SuggestionFilter
 from suggestions.forms import ACTION_FORMS, ActionForm, PublishForm, uploads_of
 from suggestions.listing import ListRow, list_rows, list_values
@@ -59,7 +60,7 @@ from suggestions.models import (
     SupervisionLevel,
     Urgency,
 )
-from suggestions.personal_data import export_log_list, export_log_record
+from suggestions.personal_data import export_log_list
 from suggestions.pickers import PickerMixin, configure_pickers
 from suggestions.public import BoardCase, board_preview
 from suggestions.queues import Queue, queue_get, queue_suggestions, queues_for
@@ -459,38 +460,32 @@ def filter_options(request: HttpRequest, field: str) -> HttpResponse:
 @login_required
 @require_GET
 def suggestion_export(request: HttpRequest) -> HttpResponseBase:
-    """The filtered list as an Excel workbook, written row by row to a temporary file."""
+    """The filtered list as an Excel workbook: at once when short, else as a background job."""
+    return export_response(request, kind=ExportKind.SUGGESTIONS, back=reverse("suggestions:list"))
+
+
+def suggestion_export_source(user: User | AnonymousUser, query: QueryDict) -> Source:
+    """The list as `user` sees it with these filters (exports.sources): the request's, or the
+    job's owner and query string in the worker. Each row's voter goes out masked unless this
+    user may see them (personal_data_visible)."""
+    request = HttpRequest()
+    request.user = user
+    request.GET = query
     filterset, queue, qs = _filtered(request)
     if not filterset.is_valid():
-        messages.error(request, gettext("Correct the filters before exporting."))
-        return redirect(f"{reverse('suggestions:list')}?{request.GET.urlencode()}")
-    limit: int = settings.EXPORT_MAX_ROWS
-    if qs.order_by().values("pk")[: limit + 1].count() > limit:
-        messages.error(
-            request,
-            gettext("The list has more than %(limit)s suggestions; narrow the filters to export it.")
-            % {"limit": limit},
+        raise ExportRefused(gettext("Correct the filters before exporting."))
+
+    def write(out: IO[bytes], progress: Progress) -> Exported:
+        return suggestions_workbook(
+            qs=qs, out=out, personal=lambda s: personal_data_visible(user=user, suggestion=s), progress=progress
         )
-        return redirect(f"{reverse('suggestions:list')}?{request.GET.urlencode()}")
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
-    exported = suggestions_workbook(
-        qs=qs, out=handle, personal=lambda s: personal_data_visible(user=request.user, suggestion=s)
-    )
-    export_log_record(
-        user=request.user,
+
+    return Source(
         kind=ExportKind.SUGGESTIONS,
-        query=request.GET.urlencode(),
-        row_count=exported.rows,
-        personal_data=exported.personal_data,
-    )
-    handle.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = f"suggestions-{queue.code if queue else 'list'}-{stamp}.xlsx"
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=name,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        stem=f"suggestions-{queue.code if queue else 'list'}",
+        count=lambda limit: capped_count(qs, limit),
+        write=write,
+        too_many=_("The list has more than %(limit)s suggestions; narrow the filters to export it."),
     )
 
 

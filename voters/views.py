@@ -16,6 +16,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dashboards.league import unit_league
+from dashboards.selectors import dashboard_allowed
 from representatives.models import Representative
 from stations.models import Region, Station
 from suggestions.errors import WorkflowError
@@ -440,5 +441,7 @@ def board_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def units(request: HttpRequest) -> HttpResponse:
-    """League table of handling units: on-time rate, satisfaction rate, average days."""
-    return render(request, "public/units.html", {"rows": unit_league()})
+    """League table of handling units: on-time rate, satisfaction rate, average days. Staff
+    with dashboards also get the Excel export of their region's league (dashboards.views)."""
+    context = {"rows": unit_league(), "league_export": dashboard_allowed(user=request.user)}
+    return render(request, "public/units.html", context)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from html import escape
 
 from django import template
+from django.template import Context
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from suggestions.listing import ListRow
 from suggestions.tracking import tracking_code_display
@@ -20,10 +21,17 @@ def tracking_code(value: str) -> str:
     return tracking_code_display(value or "")
 
 
-@register.simple_tag
-def suggestion_rows(rows: list[ListRow]) -> SafeString:
+# The queue whose lines committee staff may close once the voter's feedback window has passed.
+CLOSABLE_QUEUE = "awaiting_feedback"
+
+
+@register.simple_tag(takes_context=True)
+def suggestion_rows(context: Context, rows: list[ListRow]) -> SafeString:
     """The <tr>s of a suggestion list, built in Python: fifty lines of eight cells through the
-    template engine cost a list page more than its query did. Every value is escaped here."""
+    template engine cost a list page more than its query did. Every value is escaped here.
+    In the committee's 已答复待反馈 queue a line past its feedback window says 可办结."""
+    queue = context.get("queue")
+    closable_queue = getattr(queue, "code", "") == CLOSABLE_QUEUE
     label = {
         key: escape(gettext(text))
         for key, text in (
@@ -37,6 +45,7 @@ def suggestion_rows(rows: list[ListRow]) -> SafeString:
             ("received", "Received on"),
             ("urgent", "Urgent"),
             ("overdue", "Overdue"),
+            ("closable", gettext_noop("Can be closed")),
         )
     }
     overdue_class = ' class="is-overdue"'
@@ -53,6 +62,8 @@ def suggestion_rows(rows: list[ListRow]) -> SafeString:
             due = f'<time datetime="{escape(r.due)}">{escape(r.due)}</time>'
             if r.overdue:
                 due += f' <span class="badge badge-overdue">{label["overdue"]}</span>'
+            elif r.closable and closable_queue:
+                due += f' <span class="badge badge-closable" data-testid="closable">{label["closable"]}</span>'
         if r.stage_age is not None:
             age = gettext("%(age)s of %(limit)s working days used") % {"age": r.stage_age, "limit": r.stage_limit}
             due += f' <small class="stage-age" data-testid="stage-age">{escape(age)}</small>'

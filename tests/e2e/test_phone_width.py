@@ -43,6 +43,7 @@ NOT_PAGES = {
     "public:station_qr": "an SVG picture",
     "public:representative_qr": "an SVG picture",
     "representatives:activity_delete": "POST only; it redirects to my_activities, which is visited",
+    "representatives:file_export": "an Excel file (or the job page of a long export, a staff page)",
 }
 
 
