@@ -68,3 +68,5 @@ AXES_WORDS = (
     gettext_noop("Not set"),
     gettext_noop("Attempt Remaining"),
 )
+# The admin index's table headers for screen readers, which Django's Chinese leaves in English.
+ADMIN_WORDS = (gettext_noop("Model name"), gettext_noop("Add link"), gettext_noop("Change or view list link"))

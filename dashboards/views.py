@@ -46,7 +46,9 @@ class _Resolved:
 
 
 def _refuse(request: HttpRequest, error: WorkflowError) -> HttpResponse:
-    return render(request, "dashboards/unavailable.html", {"message": error.message}, status=error.status)
+    # "Back to your statistics" only for someone who has some: for the others it is this page again.
+    context = {"message": error.message, "has_dashboards": dashboard_allowed(user=request.user)}
+    return render(request, "dashboards/unavailable.html", context, status=error.status)
 
 
 def _resolve(request: HttpRequest) -> _Resolved:

@@ -186,3 +186,12 @@ def test_the_overdue_figure_says_why_it_differs_from_the_start_pages_queue(
     assert "两处数字可能不同" in page
     home = client.get("/").content.decode()
     assert "不论何时登记" in home
+
+
+def test_a_refusal_does_not_link_back_to_itself(client: Client, unit_staff: User) -> None:
+    client.force_login(unit_staff)
+    response = client.get("/dashboards/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'href="/dashboards/"' not in page
+    assert "返回工作台" in page or 'href="/"' in page

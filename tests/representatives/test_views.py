@@ -133,3 +133,13 @@ def test_committee_staff_read_the_files_in_their_region_only(
 @pytest.mark.parametrize("year", ["1999", "abc", "2101"])
 def test_a_nonsense_year_is_not_found(rep_client: Client, year: str) -> None:
     assert rep_client.get(f"/representatives/me/?year={year}").status_code == 404
+
+
+def test_the_representatives_list_shows_tracking_codes_grouped(
+    rep_client: Client, world: World, rep: Representative
+) -> None:
+    from suggestions.tracking import tracking_code_display
+
+    s = SuggestionFactory(station=world.station_a, representative=rep, title="小区路灯不亮")
+    html = rep_client.get("/representatives/me/suggestions/").content.decode()
+    assert f">{tracking_code_display(s.tracking_code)}</a>" in html
