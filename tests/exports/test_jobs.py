@@ -33,6 +33,7 @@ from notifications.models import Delivery, DeliveryStatus, Notification
 from suggestions.models import ExportLog, State, Suggestion
 from tests.factories import SuggestionFactory
 from tests.notifications.smtp import free_port
+from tests.notifications.test_worker_e2e import _reset_producers
 from tests.suggestions.workflow_builders import Cast, build
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
@@ -239,15 +240,6 @@ def broker_down() -> Any:
     yield
     celery_app.conf.update(saved)
     _reset_producers()
-
-
-def _reset_producers() -> None:
-    """Publish through a pool for the broker now configured. The old pools are left open:
-    kombu keeps them in a registry, and the next eager task acquires a producer from one."""
-    celery_app._pool = None
-    amqp = celery_app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
 
 
 def test_with_the_broker_down_the_job_page_says_to_try_again_later(

@@ -23,20 +23,13 @@ from notifications.models import Notification
 from suggestions.models import ExportLog, Suggestion
 from suggestions.tracking import tracking_code_display
 from tests.factories import SuggestionFactory
-from tests.notifications.test_worker_e2e import RedisServer, Worker, wait_until
+from tests.notifications.test_worker_e2e import RedisServer, Worker, _reset_producers, wait_until
 from tests.suggestions.workflow_builders import Cast
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROWS = 1500
 INSTANT = 100
-
-
-def _forget_producers() -> None:
-    celery_app._pool = None
-    amqp = celery_app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -47,7 +40,7 @@ def worker(tmp_path: Path, media: Path, settings: SettingsWrapper, transactional
     redis_server.start()
     saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
     celery_app.conf.update(broker_url=redis_server.url, task_always_eager=False)
-    _forget_producers()
+    _reset_producers()
     settings.EXPORT_INSTANT_MAX_ROWS = INSTANT
     db = connection.settings_dict
     host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
@@ -67,7 +60,7 @@ def worker(tmp_path: Path, media: Path, settings: SettingsWrapper, transactional
     yield process
     process.stop()
     celery_app.conf.update(saved)
-    _forget_producers()
+    _reset_producers()
     redis_server.stop()
 
 

@@ -23,6 +23,7 @@ from notifications.services import deliveries_send, digest_prepare, outbox_enque
 from suggestions.models import Suggestion
 from tests.factories import SuggestionFactory
 from tests.notifications.smtp import free_port
+from tests.notifications.test_worker_e2e import _reset_producers
 
 # --- SMS backends --------------------------------------------------------------------------------
 
@@ -104,13 +105,6 @@ def dead_broker() -> Iterator[None]:
     yield
     celery_app.conf.update(saved)
     _reset_producers()
-
-
-def _reset_producers() -> None:
-    celery_app._pool = None
-    amqp = celery_app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
 
 
 @pytest.mark.django_db
